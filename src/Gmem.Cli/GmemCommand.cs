@@ -1,0 +1,13 @@
+using System.CommandLine;
+
+namespace Gmem.Cli;
+
+/// <summary>The root <c>gmem</c> command and its subcommands.</summary>
+internal static class GmemCommand
+{
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("gmem: fd-based guest private memory for virtual machines, on Linux KVM and on the managed Reference platform.");
+        return root;
+    }
+}
