@@ -125,11 +125,18 @@ public sealed unsafe partial class KvmVcpu
         _pending = PendingCompletion.None;
     }
 
-    private VcpuExit Failed(kvm_run* run, Errno errno)
+    private VcpuExit Failed(kvm_run* run, Errno errno) =>
+        FailedRunExit(run, errno) ?? throw new GmemException("KVM_RUN", errno, $"vCPU {Id}.");
+
+    /// <summary>
+    /// The exit a failed <c>KVM_RUN</c> (-1 with <paramref name="errno"/>) stands for, or null when it is an error:
+    /// EINTR is <see cref="VcpuExit.Interrupted"/> (and answers a pending exit request); EFAULT or EHWPOISON with
+    /// exit reason 39 is <see cref="VcpuExit.MemoryFault"/>. For any other errno the exit reason is stale (api.rst).
+    /// </summary>
+    internal static VcpuExit? FailedRunExit(kvm_run* run, Errno errno)
     {
         if (errno == Errno.EINTR)
         {
-            // The request (if any) is answered by this exit.
             Volatile.Write(ref run->immediate_exit, 0);
             return VcpuExit.Interrupted.Instance;
         }
@@ -138,8 +145,7 @@ public sealed unsafe partial class KvmVcpu
             kvm_run_memory_fault* fault = (kvm_run_memory_fault*)((byte*)run + KvmConstants.KVM_RUN_UNION_OFFSET);
             return new VcpuExit.MemoryFault(new Gpa(fault->gpa), fault->size, fault->flags, errno);
         }
-        // Any other errno leaves exit_reason stale (api.rst): the run failed.
-        throw new GmemException("KVM_RUN", errno, $"vCPU {Id}.");
+        return null;
     }
 
     private VcpuExit Decode(kvm_run* run)
