@@ -1,8 +1,10 @@
 // The x86-64 long-mode boot helper. Builds, in managed memory, everything a guest needs to start
 // directly in 64-bit mode without firmware: identity page tables of 2 MiB pages (spec §7: 1 GiB guest
 // pages shut the guest down on the PVM host), a GDT with kernel/user segments and a TSS, an IDT whose
-// exception gates report the vector on X86GuestLayout.FaultPort and halt, the CPL0 stubs, and the
+// exception gates report the vector on X86GuestLayout.FaultPort and halt (a CPL3 HLT halts for real),
+// the CPL0 stubs, and the
 // guest program assembled with Iced at its guest address. Stateless: every call returns a new image.
+using Gmem.Kvm;
 using Iced.Intel;
 using static Iced.Intel.AssemblerRegisters;
 
@@ -14,10 +16,13 @@ public static class LongModeBoot
     /// <summary>Exception vectors that get a reporting handler (0–31).</summary>
     public const int ExceptionVectors = 32;
 
+    /// <summary>#GP, the vector a HLT at CPL3 raises.</summary>
+    public const int GeneralProtection = 13;
+
     /// <summary>
     /// Builds an image whose program is what <paramref name="emitProgram"/> emits, assembled at
-    /// <see cref="X86GuestLayout.Code"/>. A <see cref="X86PrivilegeLevel.Kernel"/> program ends with HLT;
-    /// a <see cref="X86PrivilegeLevel.User"/> one with <see cref="EmitExit"/> (<c>int 0x80</c>).
+    /// <see cref="X86GuestLayout.Code"/>. The program ends with HLT at either privilege level: at CPL3 the
+    /// HLT raises #GP, and the #GP handler halts when it sees a HLT at the faulting RIP.
     /// </summary>
     /// <exception cref="ArgumentException">The layout is inconsistent or the program does not fit its region.</exception>
     public static X86BootImage Build(X86GuestLayout layout, X86PrivilegeLevel privilege, Action<Assembler> emitProgram)
@@ -43,12 +48,12 @@ public static class LongModeBoot
         byte[] gdt = new byte[X86Gdt.SizeBytes];
         X86Gdt.Write(gdt, layout.Tss, X86Tss.Limit);
 
-        byte[] idt = new byte[(X86GuestLayout.ExitVector + 1) * X86Idt.GateBytes];
+        byte[] idt = new byte[ExceptionVectors * X86Idt.GateBytes];
         for (int vector = 0; vector < ExceptionVectors; vector++)
         {
-            X86Idt.WriteGate(idt, vector, faultHandlers[vector], X86Gdt.KernelCode, dpl: 0);
+            ulong handler = vector == GeneralProtection ? exitHandler : faultHandlers[vector];
+            X86Idt.WriteGate(idt, vector, handler, X86Gdt.KernelCode, dpl: 0);
         }
-        X86Idt.WriteGate(idt, X86GuestLayout.ExitVector, exitHandler, X86Gdt.KernelCode, dpl: 3);
 
         // The TSS header and the terminator byte after the I/O bitmap; the bitmap itself is zero
         // (every port allowed) because fresh guest memory reads zero.
@@ -72,20 +77,6 @@ public static class LongModeBoot
         return new X86BootImage(layout, privilege, chunks, state, code, userEntry, exitHandler, faultHandlers);
     }
 
-    /// <summary>Emits the end of a program: HLT at CPL0, <c>int <see cref="X86GuestLayout.ExitVector"/></c> at CPL3.</summary>
-    public static void EmitExit(Assembler assembler, X86PrivilegeLevel privilege)
-    {
-        ArgumentNullException.ThrowIfNull(assembler);
-        if (privilege == X86PrivilegeLevel.Kernel)
-        {
-            assembler.hlt();
-        }
-        else
-        {
-            assembler.@int(X86GuestLayout.ExitVector);
-        }
-    }
-
     /// <summary>Assembles <paramref name="assembler"/>'s instructions at <paramref name="rip"/>.</summary>
     public static byte[] Assemble(Assembler assembler, ulong rip, out AssemblerResult result)
     {
@@ -99,7 +90,12 @@ public static class LongModeBoot
     {
         var a = new Assembler(64);
         Label entry = a.CreateLabel("user_entry");
-        Label exit = a.CreateLabel("exit_handler");
+        Label exit = a.CreateLabel("user_hlt");
+        var faults = new Label[ExceptionVectors];
+        for (int vector = 0; vector < ExceptionVectors; vector++)
+        {
+            faults[vector] = a.CreateLabel();
+        }
 
         // Enter the program at CPL3: an IRETQ frame of SS, RSP, RFLAGS (IOPL=3), CS, RIP.
         a.Label(ref entry);
@@ -112,22 +108,27 @@ public static class LongModeBoot
         a.xor(eax, eax);
         a.iretq();
 
+        // #GP: a HLT at CPL3 faults here. When the faulting instruction (RIP in the frame, above the error
+        // code) is HLT, halt for the program; any other #GP is reported like every other exception.
+        Label halt = a.CreateLabel();
         a.Label(ref exit);
+        a.mov(rax, __qword_ptr[rsp + 8]);
+        a.cmp(__byte_ptr[rax], 0xF4);
+        a.jne(faults[GeneralProtection]);
+        a.Label(ref halt);
         a.hlt();
-        a.jmp(exit);
+        a.jmp(halt);
 
         // Vector v: report v on the fault port, then halt for good.
-        var faults = new Label[ExceptionVectors];
         for (int vector = 0; vector < ExceptionVectors; vector++)
         {
-            faults[vector] = a.CreateLabel();
-            Label halt = a.CreateLabel();
+            Label stop = a.CreateLabel();
             a.Label(ref faults[vector]);
             a.mov(eax, vector);
             a.@out((byte)X86GuestLayout.FaultPort, eax);
-            a.Label(ref halt);
+            a.Label(ref stop);
             a.hlt();
-            a.jmp(halt);
+            a.jmp(stop);
         }
 
         byte[] bytes = Assemble(a, layout.KernelCode.Value, out AssemblerResult result);
@@ -147,7 +148,7 @@ public static class LongModeBoot
 
     private static X86BootState InitialState(X86GuestLayout layout, IdentityPageTables tables, X86PrivilegeLevel privilege, ulong userEntry)
     {
-        X86Segment data = X86Segment.Load(X86Gdt.KernelData, X86Gdt.Descriptor(X86Gdt.KernelData, layout.Tss, X86Tss.Limit));
+        X86Segment data = X86Gdt.Descriptor(X86Gdt.KernelData, layout.Tss, X86Tss.Limit).ToSegment(X86Gdt.KernelData);
         bool user = privilege == X86PrivilegeLevel.User;
         return new X86BootState
         {
@@ -156,14 +157,14 @@ public static class LongModeBoot
             Cr3 = tables.Pml4.Value,
             Cr4 = X86BootState.Cr4Pae,
             Efer = X86BootState.EferLme | X86BootState.EferLma,
-            Cs = X86Segment.Load(X86Gdt.KernelCode, X86Gdt.Descriptor(X86Gdt.KernelCode, layout.Tss, X86Tss.Limit)),
+            Cs = X86Gdt.Descriptor(X86Gdt.KernelCode, layout.Tss, X86Tss.Limit).ToSegment(X86Gdt.KernelCode),
             Ds = data,
             Es = data,
             Fs = data,
             Gs = data,
             Ss = data,
-            Tr = X86Segment.Load(X86Gdt.Tss, X86Gdt.Descriptor(X86Gdt.Tss, layout.Tss, X86Tss.Limit)),
-            Ldt = X86Segment.UnusableNull,
+            Tr = X86Gdt.Descriptor(X86Gdt.Tss, layout.Tss, X86Tss.Limit).ToSegment(X86Gdt.Tss),
+            Ldt = new X86Segment { Unusable = true },
             GdtBase = layout.Gdt.Value,
             GdtLimit = X86Gdt.SizeBytes - 1,
             IdtBase = layout.Idt.Value,

@@ -37,7 +37,7 @@ public sealed class X86BootImage
     /// <summary>The CPL0 stub that enters the program at CPL3 with IRETQ.</summary>
     public ulong UserEntry { get; }
 
-    /// <summary>The handler of <see cref="X86GuestLayout.ExitVector"/>: HLT in a loop.</summary>
+    /// <summary>The #GP handler: halts (HLT in a loop) when the faulting instruction is a CPL3 HLT, else reports vector 13.</summary>
     public ulong ExitHandler { get; }
 
     /// <summary>The handler of each exception vector 0–31 (reports the vector on <see cref="X86GuestLayout.FaultPort"/>, then halts).</summary>

@@ -1,3 +1,5 @@
+using Gmem.Kvm;
+
 namespace Gmem.Vmm.X86;
 
 /// <summary>
@@ -69,4 +71,33 @@ public sealed record X86BootState
     public ulong Rsp { get; init; }
     /// <summary>RFLAGS at the first KVM_RUN.</summary>
     public ulong Rflags { get; init; }
+
+    /// <summary>
+    /// Loads the state into <paramref name="vcpu"/>: KVM_GET_SREGS, the fields above, KVM_SET_SREGS (the
+    /// pending-interrupt bitmap and APIC base stay as read), then KVM_SET_REGS with RIP, RSP and RFLAGS and
+    /// every other general register zero. The vCPU's CPUID must already allow long mode
+    /// (<see cref="KvmVcpu.SetupCpuid"/>), or KVM refuses EFER.LME with EINVAL.
+    /// </summary>
+    /// <exception cref="GmemException">The kernel refused a register ioctl.</exception>
+    public void ApplyTo(KvmVcpu vcpu)
+    {
+        ArgumentNullException.ThrowIfNull(vcpu);
+        X86SpecialRegisters sregs = vcpu.GetSpecialRegisters();
+        sregs.Cr0 = Cr0;
+        sregs.Cr3 = Cr3;
+        sregs.Cr4 = Cr4;
+        sregs.Efer = Efer;
+        sregs.Cs = Cs;
+        sregs.Ds = Ds;
+        sregs.Es = Es;
+        sregs.Fs = Fs;
+        sregs.Gs = Gs;
+        sregs.Ss = Ss;
+        sregs.Tr = Tr;
+        sregs.Ldt = Ldt;
+        sregs.Gdt = new X86DescriptorTable { Base = GdtBase, Limit = GdtLimit };
+        sregs.Idt = new X86DescriptorTable { Base = IdtBase, Limit = IdtLimit };
+        vcpu.SetSpecialRegisters(sregs);
+        vcpu.SetRegisters(new X86Registers { Rip = Rip, Rsp = Rsp, Rflags = Rflags });
+    }
 }

@@ -11,9 +11,6 @@ public sealed record X86GuestLayout
     /// <summary>The port the exception handlers report a vector on (OUT of 4 bytes, value = vector).</summary>
     public const ushort FaultPort = 0xF1;
 
-    /// <summary>The interrupt vector user code raises to stop (<c>int 0x80</c>): its handler halts.</summary>
-    public const byte ExitVector = 0x80;
-
     /// <summary>Bytes of guest memory (the guest_memfd size), from GPA 0.</summary>
     public ulong MemoryBytes { get; init; } = 2UL << 20;
 

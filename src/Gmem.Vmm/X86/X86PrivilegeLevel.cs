@@ -12,7 +12,7 @@ public enum X86PrivilegeLevel
 
     /// <summary>
     /// CPL3: a CPL0 stub enters the code with IRETQ; port I/O is allowed by the TSS I/O bitmap; the code
-    /// ends with <c>int <see cref="X86GuestLayout.ExitVector"/></c>, whose handler halts.
+    /// ends with HLT, which faults (#GP) into a CPL0 handler that halts.
     /// </summary>
     User = 3,
 }

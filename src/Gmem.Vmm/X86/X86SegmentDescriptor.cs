@@ -1,3 +1,5 @@
+using Gmem.Kvm;
+
 namespace Gmem.Vmm.X86;
 
 /// <summary>
@@ -30,6 +32,24 @@ public readonly record struct X86SegmentDescriptor(
 
     /// <summary>The access byte (bits 47:40): P, DPL, S, type.</summary>
     public byte AccessByte => (byte)((Present ? 0x80 : 0) | ((Dpl & 3) << 5) | (IsCodeOrData ? 0x10 : 0) | (Type & 0xF));
+
+    /// <summary>
+    /// The segment register contents after loading <paramref name="selector"/>, which names this descriptor
+    /// (what KVM_SET_SREGS takes). A TSS becomes busy, as LTR makes it.
+    /// </summary>
+    public X86Segment ToSegment(ushort selector) => new()
+    {
+        Base = Base,
+        Limit = ByteLimit,
+        Selector = selector,
+        Type = !IsCodeOrData && Type == 0x9 ? (byte)0xB : Type,
+        Present = Present,
+        Dpl = Dpl,
+        Db = DefaultBig,
+        S = IsCodeOrData,
+        L = Long,
+        G = Granularity,
+    };
 
     /// <summary>The 8-byte encoding (bits 63:32 of the base are not part of it).</summary>
     public ulong Encode()

@@ -44,7 +44,7 @@ public class LongModeBootTests
     public void Build_KernelStubs_DecodeToIretqEntryExitAndFaultHandlers()
     {
         var layout = new X86GuestLayout();
-        X86BootImage image = LongModeBoot.Build(layout, X86PrivilegeLevel.User, a => LongModeBoot.EmitExit(a, X86PrivilegeLevel.User));
+        X86BootImage image = LongModeBoot.Build(layout, X86PrivilegeLevel.User, a => a.hlt());
         byte[] memory = new byte[layout.SystemBytes + layout.CodeBytes];
         image.CopyTo(memory);
 
@@ -53,19 +53,22 @@ public class LongModeBootTests
         ulong[] pushed = entry.Where(i => i.Mnemonic == Mnemonic.Mov && i.Op0Register == Register.RAX).Select(i => i.GetImmediate(1)).ToArray();
         Assert.Equal([X86Gdt.UserData, layout.StackTop.Value, 0x3002UL, X86Gdt.UserCode, layout.Code.Value], pushed);
 
-        Assert.Equal(Mnemonic.Hlt, DecodeUntil(memory, image.ExitHandler, Mnemonic.Hlt)[0].Mnemonic);
+        List<Instruction> gp = DecodeUntil(memory, image.ExitHandler, Mnemonic.Hlt);
+        Assert.Equal([Mnemonic.Mov, Mnemonic.Cmp, Mnemonic.Jne, Mnemonic.Hlt], gp.Select(i => i.Mnemonic));
+        Assert.Equal(0xF4UL, gp[1].GetImmediate(1));                                    // compares the faulting byte with HLT
+        Assert.Equal(image.FaultHandlers[LongModeBoot.GeneralProtection], gp[2].NearBranchTarget);   // anything else is reported as #GP
+        Assert.Equal(image.ExitHandler, X86Idt.ReadHandler(memory.AsSpan((int)layout.Idt.Value), LongModeBoot.GeneralProtection));
         for (int vector = 0; vector < LongModeBoot.ExceptionVectors; vector++)
         {
             List<Instruction> handler = DecodeUntil(memory, image.FaultHandlers[vector], Mnemonic.Hlt);
             Assert.Equal((ulong)vector, handler[0].GetImmediate(1));
             Assert.Equal(Mnemonic.Out, handler[1].Mnemonic);
             Assert.Equal(X86GuestLayout.FaultPort, handler[1].Immediate8);
-            Assert.Equal(image.FaultHandlers[vector], X86Idt.ReadHandler(memory.AsSpan((int)layout.Idt.Value), vector));
+            if (vector != LongModeBoot.GeneralProtection)
+            {
+                Assert.Equal(image.FaultHandlers[vector], X86Idt.ReadHandler(memory.AsSpan((int)layout.Idt.Value), vector));
+            }
         }
-        Assert.Equal(image.ExitHandler, X86Idt.ReadHandler(memory.AsSpan((int)layout.Idt.Value), X86GuestLayout.ExitVector));
-
-        List<Instruction> program = DecodeUntil(memory, layout.Code.Value, Mnemonic.Int);
-        Assert.Equal(X86GuestLayout.ExitVector, program[0].Immediate8);
     }
 
     [Fact]
@@ -79,7 +82,7 @@ public class LongModeBootTests
         Assert.Equal(X86BootState.Cr4Pae, state.Cr4 & X86BootState.Cr4Pae);
         Assert.Equal(X86BootState.EferLme | X86BootState.EferLma, state.Efer);
         Assert.Equal(layout.PageTables.Value, state.Cr3);
-        Assert.True(state.Cs.Long && !state.Cs.DefaultBig && state.Cs.Dpl == 0 && state.Cs.Selector == X86Gdt.KernelCode);
+        Assert.True(state.Cs.L && !state.Cs.Db && state.Cs.Dpl == 0 && state.Cs.Selector == X86Gdt.KernelCode);
         Assert.Equal(0xFFFF_FFFFU, state.Ds.Limit);
         Assert.Equal(0xB, state.Tr.Type);    // busy TSS
         Assert.Equal(layout.Tss.Value, state.Tr.Base);
@@ -91,7 +94,7 @@ public class LongModeBootTests
     public void Build_UserState_StartsAtEntryStubOnKernelStack()
     {
         var layout = new X86GuestLayout();
-        X86BootImage image = LongModeBoot.Build(layout, X86PrivilegeLevel.User, a => LongModeBoot.EmitExit(a, X86PrivilegeLevel.User));
+        X86BootImage image = LongModeBoot.Build(layout, X86PrivilegeLevel.User, a => a.hlt());
 
         Assert.Equal(image.UserEntry, image.State.Rip);
         Assert.Equal(layout.KernelStackTop.Value, image.State.Rsp);
