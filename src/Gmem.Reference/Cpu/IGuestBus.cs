@@ -33,12 +33,12 @@ namespace Gmem.Reference.Cpu;
 
 /// <summary>
 /// The guest CPU's view of the machine: every instruction fetch, load, store, port I/O and hypercall
-/// of <c>BytecodeCpu</c> goes through it. The Reference hypervisor implements it with its
+/// of <see cref="BytecodeCpu"/> goes through it. The Reference hypervisor implements it with its
 /// stage-2 table and fault path; tests implement it with flat memory.
 /// </summary>
 /// <remarks>
 /// <para>
-/// Calls come only from the thread inside <c>BytecodeCpu.Run</c>. A memory access never crosses a
+/// Calls come only from the thread inside <see cref="BytecodeCpu.Run()"/>. A memory access never crosses a
 /// base page: <c>[address, address + length)</c> lies inside one <see cref="Page.Size"/> page, and
 /// length is 1 to <see cref="Page.Size"/> bytes. The bus, not the CPU, decides whether an access is
 /// private or shared.
