@@ -10,6 +10,7 @@ internal static class GmemCommand
         var root = new RootCommand("gmem: fd-based guest private memory for virtual machines, on Linux KVM and on the managed Reference platform.");
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(MapCommand.Create());
+        root.Subcommands.Add(ConformanceCommand.Create());
         root.Subcommands.Add(ProbeCommand.Create());
         return root;
     }
