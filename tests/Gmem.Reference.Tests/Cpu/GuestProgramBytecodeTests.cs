@@ -79,6 +79,7 @@ public class GuestProgramBytecodeTests
         Assert.All(runner.Hypercalls, call => Assert.Equal(VcpuExit.Hypercall.MapGpaRange, call.Nr));
         Assert.Equal(new[] { s_data.Value, 2UL, 0UL }, runner.Hypercalls[0].Args[..3]);
         Assert.Equal(new[] { s_data.Value + Page.Size, 1UL, 1UL << 4 }, runner.Hypercalls[1].Args[..3]);
+        Assert.All(runner.Hypercalls, call => Assert.Equal(new ulong[3], call.Args[3..]));
         Assert.Empty(runner.Reports);
     }
 
@@ -231,12 +232,29 @@ public class GuestProgramBytecodeTests
     [Fact]
     public void Compile_LoopsNestedBeyondLoopRegisters_ThrowsNotSupported()
     {
-        var tooDeep = new GuestProgram().Repeat(1, a => a.Repeat(1, b => b.Repeat(1, c => c.Repeat(1, d => d.ForEachChunk(s_data, 1, 1, _ => { })))));
-        var deepest = new GuestProgram().Repeat(1, a => a.Repeat(1, b => b.Repeat(1, c => c.Repeat(1, d => d.Repeat(1, e => e.Report(1))))));
+        static GuestProgram Nest(int depth, Action<GuestProgram> innermost) =>
+            depth == 0 ? new GuestProgram().Report(0) : Wrap(depth, innermost);
+
+        static GuestProgram Wrap(int depth, Action<GuestProgram> innermost)
+        {
+            var program = new GuestProgram();
+            Action<GuestProgram> body = innermost;
+            for (int i = 0; i < depth; i++)
+            {
+                Action<GuestProgram> inner = body;
+                body = i % 2 == 0 ? p => p.Repeat(2, inner) : p => p.ForEachChunk(s_data, 2 * Page.Size, Page.Size, inner);
+            }
+
+            body(program);
+            return program;
+        }
+
+        var deepest = Nest(9, p => p.Report(1));
+        var tooDeep = Nest(10, p => p.Report(1));
 
         Assert.Throws<NotSupportedException>(() => tooDeep.Compile(new BytecodeProgramBackend(s_data)));
         var runner = new GuestProgramRunner(deepest);
         runner.RunToEnd();
-        Assert.Equal(new uint[] { 1 }, runner.Decoder.Values);
+        Assert.Equal(512, runner.Decoder.Values.Count(v => v == 1));   // 2^9 iterations of the innermost body
     }
 }
