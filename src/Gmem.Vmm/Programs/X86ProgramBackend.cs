@@ -55,16 +55,34 @@ public sealed class X86ProgramBackend : IGuestProgramBackend
         ArgumentNullException.ThrowIfNull(program);
         var compiler = new Compiler(assembler, ConversionCall);
         compiler.EmitAll(program.Ops);
-        Label end = assembler.CreateLabel();
-        assembler.Label(ref end);
-        assembler.hlt();
-        assembler.jmp(end);
+        compiler.Finish();
     }
 
     private sealed class Compiler(Assembler a, X86ConversionCall conversionCall)
     {
         private readonly Stack<AssemblerRegister64> _cursors = new();
         private int _nextLoopRegister;
+        private int _lastLabelAt = -1;
+
+        public void Finish()
+        {
+            Label end = a.CreateLabel();
+            Bind(ref end);
+            a.hlt();
+            a.jmp(end);
+        }
+
+        // Iced allows one label per instruction: two labels in a row (a verify's "ok" before a loop's top)
+        // get a NOP between them.
+        private void Bind(ref Label label)
+        {
+            if (a.Instructions.Count == _lastLabelAt)
+            {
+                a.nop();
+            }
+            a.Label(ref label);
+            _lastLabelAt = a.Instructions.Count;
+        }
 
         public void EmitAll(IReadOnlyList<GuestOp> ops)
         {
@@ -102,7 +120,7 @@ public sealed class X86ProgramBackend : IGuestProgramBackend
                     break;
                 case GuestOp.Forever forever:
                     Label top = a.CreateLabel();
-                    a.Label(ref top);
+                    Bind(ref top);
                     EmitAll(forever.Body);
                     a.jmp(top);
                     break;
@@ -134,7 +152,7 @@ public sealed class X86ProgramBackend : IGuestProgramBackend
             Out(GuestProgram.MismatchPort);
             a.shr(rax, 32);
             Out(GuestProgram.MismatchHighPort);
-            a.Label(ref ok);
+            Bind(ref ok);
         }
 
         private void EmitTouch(GuestOp.Touch touch)
@@ -148,7 +166,7 @@ public sealed class X86ProgramBackend : IGuestProgramBackend
             LoadAddress(rdi, touch.Start);
             a.mov(rcx, pages);
             a.mov(al, touch.Value);
-            a.Label(ref top);
+            Bind(ref top);
             if (touch.Kind == TouchKind.Write)
             {
                 a.mov(__byte_ptr[rdi], al);
@@ -193,7 +211,7 @@ public sealed class X86ProgramBackend : IGuestProgramBackend
             a.test(rax, rax);
             a.jz(ok);
             Out(GuestProgram.HypercallStatusPort);
-            a.Label(ref ok);
+            Bind(ref ok);
         }
 
         private void EmitRepeat(GuestOp.Repeat repeat)
@@ -205,7 +223,7 @@ public sealed class X86ProgramBackend : IGuestProgramBackend
             AssemblerRegister64 counter = AllocateLoopRegister();
             Label top = a.CreateLabel();
             a.mov(counter, repeat.Count);
-            a.Label(ref top);
+            Bind(ref top);
             EmitAll(repeat.Body);
             a.dec(counter);
             a.jnz(top);
@@ -224,7 +242,7 @@ public sealed class X86ProgramBackend : IGuestProgramBackend
             Label top = a.CreateLabel();
             LoadAddress(cursor, loop.Start);   // against the outer cursor, before ours is pushed
             a.mov(counter, chunks);
-            a.Label(ref top);
+            Bind(ref top);
             _cursors.Push(cursor);
             EmitAll(loop.Body);
             _cursors.Pop();

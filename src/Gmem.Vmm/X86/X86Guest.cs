@@ -11,6 +11,7 @@
 //
 // Lifetime: Dispose closes the vCPU, the mappings, the guest_memfd; the caller owns the VM.
 // Threading: one thread runs the vCPU (KvmVcpu's rule).
+using System.Runtime.CompilerServices;
 using Gmem.Kvm;
 using Iced.Intel;
 
@@ -19,6 +20,9 @@ namespace Gmem.Vmm.X86;
 /// <summary>A long-mode x86-64 guest on a <see cref="KvmVm"/>, backed by guest_memfd.</summary>
 public sealed class X86Guest : IDisposable
 {
+    // The CPUID leaves given to vCPUs, per hypervisor: KVM_GET_SUPPORTED_CPUID is asked once, not per vCPU.
+    private static readonly ConditionalWeakTable<KvmHypervisor, IReadOnlyList<X86CpuidEntry>> s_cpuid = [];
+
     private readonly HostMapping _mapping;
     private int _disposed;
 
@@ -60,12 +64,25 @@ public sealed class X86Guest : IDisposable
     {
         ArgumentNullException.ThrowIfNull(vm);
         ArgumentNullException.ThrowIfNull(options);
-        if (options.Privilege == X86PrivilegeLevel.Kernel && !options.MapData)
+        CheckOptions(options);
+        return Create(vm, options, LongModeBoot.Build(options.Layout, options.Privilege, program));
+    }
+
+    /// <summary>
+    /// As <see cref="Create(KvmVm, X86GuestOptions, Action{Assembler})"/> with an image built beforehand (one
+    /// image can start many guests); its layout and privilege level must be the options'.
+    /// </summary>
+    public static X86Guest Create(KvmVm vm, X86GuestOptions options, X86BootImage image)
+    {
+        ArgumentNullException.ThrowIfNull(vm);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(image);
+        CheckOptions(options);
+        if (image.Layout != options.Layout || image.Privilege != options.Privilege)
         {
-            throw new ArgumentException("A CPL0 guest needs its data mapped: on this host CPL0 reaches gmem-only slots through userspace_addr.", nameof(options));
+            throw new ArgumentException($"The image was built for {image.Privilege} with another layout than the options name.", nameof(image));
         }
         X86GuestLayout layout = options.Layout;
-        X86BootImage image = LongModeBoot.Build(layout, options.Privilege, program);
 
         KvmGuestMemfd? memory = null;
         HostMapping? mapping = null;
@@ -87,7 +104,14 @@ public sealed class X86Guest : IDisposable
                     layout.MemoryBytes - layout.Data.Value, 0, (long)layout.Data.Value, memory.Fd));
             }
             vcpu = vm.CreateVcpu(options.VcpuId);
-            vcpu.SetupCpuid();
+            if (s_cpuid.TryGetValue(vm.Hypervisor, out IReadOnlyList<X86CpuidEntry>? cpuid))
+            {
+                vcpu.SetCpuid(cpuid);
+            }
+            else
+            {
+                s_cpuid.AddOrUpdate(vm.Hypervisor, vcpu.SetupCpuid());
+            }
             image.State.ApplyTo(vcpu);
             return new X86Guest(vm, options, image, memory, mapping, vcpu);
         }
@@ -97,6 +121,14 @@ public sealed class X86Guest : IDisposable
             mapping?.Dispose();
             memory?.Dispose();
             throw;
+        }
+    }
+
+    private static void CheckOptions(X86GuestOptions options)
+    {
+        if (options.Privilege == X86PrivilegeLevel.Kernel && !options.MapData)
+        {
+            throw new ArgumentException("A CPL0 guest needs its data mapped: on this host CPL0 reaches gmem-only slots through userspace_addr.", nameof(options));
         }
     }
 

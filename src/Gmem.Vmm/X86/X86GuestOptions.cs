@@ -1,6 +1,6 @@
 namespace Gmem.Vmm.X86;
 
-/// <summary>How <see cref="X86Guest.Create"/> sets a guest up.</summary>
+/// <summary>How <see cref="X86Guest"/> sets a guest up.</summary>
 public sealed record X86GuestOptions
 {
     /// <summary>Where things go in guest memory (also the guest_memfd size).</summary>

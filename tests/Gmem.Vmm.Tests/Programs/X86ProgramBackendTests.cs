@@ -82,6 +82,20 @@ public class X86ProgramBackendTests
     }
 
     [Fact]
+    public void Compile_LabelsBackToBack_AssembleWithANopBetween()
+    {
+        // Verify's "ok" label, then a loop's top label, then the final halt label.
+        var program = new GuestProgram()
+            .Verify(Data(0), 8, 0)
+            .Forever(p => p.Verify(Data(0), 8, 0))
+            .Share(Data(0), (ulong)Page.Size);
+
+        CompiledGuestProgram compiled = program.Compile(new X86ProgramBackend(s_layout.Code));
+
+        Assert.NotEmpty(Assert.Single(compiled.Chunks).Bytes.ToArray());
+    }
+
+    [Fact]
     public void Compile_LoopsNestedTooDeep_Throws()
     {
         var program = new GuestProgram();
