@@ -16,6 +16,8 @@ namespace Gmem.Kvm;
 // mode at its next check and return EINTR. What neither can interrupt: KVM's own work between two checks
 // (e.g. one emulated instruction, a page fault being resolved) — the exit comes after it. Both ways end in
 // VcpuExit.Interrupted, after which immediate_exit is cleared so the following Run() enters the guest again.
+// Any other signal delivered to the running thread (the runtime's, SIGCHLD from Process, ...) also ends a run
+// with EINTR, so Interrupted can come without a request: callers re-run.
 public sealed unsafe partial class KvmVcpu
 {
     private PendingCompletion _pending;
@@ -71,7 +73,12 @@ public sealed unsafe partial class KvmVcpu
         }
     }
 
-    /// <inheritdoc/>
+    /// <summary>
+    /// Makes the current or the next <see cref="Run"/> return <see cref="VcpuExit.Interrupted"/>: sets
+    /// <c>kvm_run.immediate_exit</c> (read when KVM_RUN starts) and, if a thread is inside KVM_RUN, kicks it with
+    /// SIGUSR2 so KVM leaves guest mode at its next check. It cannot cut short what KVM does between two checks
+    /// (one emulated instruction, a fault being resolved). Safe from any thread.
+    /// </summary>
     public void RequestExit()
     {
         bool added = false;
