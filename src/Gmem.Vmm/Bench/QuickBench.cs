@@ -59,6 +59,11 @@ public static class QuickBench
                 }
             },
             c is null ? null : () => c.StartToHlt(startsPerRound));
+        if (c is not null)
+        {
+            io = io with { CProgramNanoseconds = c.RunProgram("io", (long)rounds * exitsPerRound) };
+            start = start with { CProgramNanoseconds = c.RunProgram("start", (long)rounds * startsPerRound) };
+        }
         return new QuickBenchResult(io, start, reason);
     }
 
@@ -127,7 +132,7 @@ public static class QuickBench
             }
         }
         return new BenchPair(name, Median(csharpTimes), c is null ? null : Median(cTimes), c is null ? null : Median(ratios), target,
-            (long)rounds * operationsPerRound);
+            (long)rounds * operationsPerRound, null, c is null ? null : csharpTimes.Min() / cTimes.Min());
     }
 
     private static double Time(Action action)
