@@ -50,7 +50,7 @@ public static class QuickBench
         X86BootImage image = LongModeBoot.Build(options.Layout, options.Privilege, a => a.hlt());
         StartOnce(kvm, options, image);                 // warm-up
         c?.StartToHlt(1);
-        BenchPair start = Measure("VM start to first HLT (guest_memfd slot)", StartTarget, rounds, startsPerRound,
+        BenchPair start = Measure("VM start to first HLT", StartTarget, rounds, startsPerRound,
             () =>
             {
                 for (int i = 0; i < startsPerRound; i++)
