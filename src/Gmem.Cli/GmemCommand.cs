@@ -12,6 +12,7 @@ internal static class GmemCommand
         root.Subcommands.Add(MapCommand.Create());
         root.Subcommands.Add(ConformanceCommand.Create());
         root.Subcommands.Add(ProbeCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
         return root;
     }
 }
