@@ -22,7 +22,7 @@ internal sealed class ReferenceTestHost : IDisposable
 
     public IHostProcess Host => Hypervisor.Host;
 
-    public Host.HostProcess Process => Hypervisor.Process;
+    public Gmem.Reference.Host.HostProcess Process => Hypervisor.Process;
 
     public Vm CreateVm(VmType type = VmType.Default) => (Vm)Hypervisor.CreateVm(type);
 
