@@ -3,16 +3,16 @@ using Gmem.Reference.Kvm;
 
 namespace Gmem.Reference.Tests;
 
-/// <summary>A small Reference host for one test: 64 MiB of frames, 8 × 2 MiB and 1 × 1 GiB huge pages.</summary>
+/// <summary>A small Reference host for one test: 64 MiB of frames, 8 × 2 MiB huge pages (1 GiB pages on request).</summary>
 internal sealed class ReferenceTestHost : IDisposable
 {
-    public ReferenceTestHost(AttributeModel model = AttributeModel.PerVm)
+    public ReferenceTestHost(AttributeModel model = AttributeModel.PerVm, int hugePages1G = 0)
     {
         Hypervisor = new ReferenceHypervisor(new ReferenceOptions
         {
             MemoryBytes = 64L << 20,
             HugePages2M = 8,
-            HugePages1G = 1,
+            HugePages1G = hugePages1G,
             UseHostHugePages = false,
             AttributeModel = model,
         });

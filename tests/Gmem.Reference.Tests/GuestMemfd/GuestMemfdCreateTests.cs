@@ -28,7 +28,7 @@ public sealed class GuestMemfdCreateTests
     [Fact]
     public void Create_EverySingleFlagBit_SucceedsIffReported()
     {
-        using var host = new ReferenceTestHost();
+        using var host = new ReferenceTestHost(hugePages1G: 1);
         foreach (VmType type in new[] { VmType.Default, VmType.SwProtected })
         {
             using var vm = host.CreateVm(type);

@@ -94,12 +94,15 @@ public sealed class GuestMemfdHugetlbTests
     [Fact]
     public void Hugetlb1G_OneFolio()
     {
-        using var host = new ReferenceTestHost();
+        // No guest lookup here: it would zero (and make resident) a whole GiB.
+        using var host = new ReferenceTestHost(hugePages1G: 1);
         using var vm = host.CreateVm();
         using IGuestMemfd gmem = vm.CreateGuestMemfd(Page.Size1G, GuestMemfdFlags.Hugetlb1G);
-        GmemBinding binding = ReferenceTestHost.Bind(vm, gmem, 0x40000, 0, (ulong)Page.Size1G);
-        Assert.True(binding.TryGetPfn(new Gfn(0x40000 + 12345), out _, out int order, out _), "lookup");
-        Assert.Equal(18, order);
+        Assert.Equal(Errno.ENOMEM, Assert.Throws<GmemException>(() => vm.CreateGuestMemfd(Page.Size1G, GuestMemfdFlags.Hugetlb1G)).Errno);
+        gmem.Fallocate(FallocateMode.Allocate, 0, Page.Size1G);
+        GmemFolio folio = ReferenceTestHost.FileOf(gmem).Inode.Lookup(new PageIndex(12345))!;
+        Assert.Equal(18, folio.Order);
+        Assert.Equal(0UL, folio.Folio.Head.Value % (1UL << 18));
         Assert.Equal(Errno.EINVAL, Assert.Throws<GmemException>(() => gmem.Fallocate(FallocateMode.PunchHole, 0, M2)).Errno);
         gmem.Fallocate(FallocateMode.PunchHole, 0, Page.Size1G);
         Assert.Equal(0, ReferenceTestHost.FileOf(gmem).Inode.FolioCount);
