@@ -13,7 +13,7 @@ public sealed class GuestMemfdMmapTests
     [InlineData(GuestMemfdFlags.Mmap, MapFlags.Private, MapProtection.ReadWrite, Errno.EINVAL)]
     [InlineData(GuestMemfdFlags.Mmap, MapFlags.Private, MapProtection.Read, Errno.EINVAL)]
     [InlineData(Shared, MapFlags.Private, MapProtection.Read, Errno.EINVAL)]
-    [InlineData(Shared, MapFlags.Shared | MapFlags.Private, MapProtection.ReadWrite, Errno.EINVAL)]
+    [InlineData(Shared, (MapFlags)0, MapProtection.ReadWrite, Errno.EINVAL)]
     [InlineData(Shared, MapFlags.Shared, MapProtection.ReadWrite | MapProtection.Exec, Errno.EPERM)]
     [InlineData(GuestMemfdFlags.None, MapFlags.Shared, MapProtection.Read | MapProtection.Exec, Errno.EPERM)]
     public void Map_Refused(GuestMemfdFlags flags, MapFlags mapFlags, MapProtection protection, Errno expected)
@@ -127,6 +127,20 @@ public sealed class GuestMemfdMmapTests
         Assert.Equal(0, one[0]);
         map.Read(Pg, one);
         Assert.Equal(2, one[0]);
+    }
+
+    [Fact]
+    public void MapSharedValidate_IsAShareMapping()
+    {
+        using var host = new ReferenceTestHost();
+        using var vm = host.CreateVm();
+        using IGuestMemfd gmem = vm.CreateGuestMemfd(Pg, Shared);
+        using HostMapping map = host.Host.MapFile(gmem.Fd, 0, Pg, MapProtection.ReadWrite, MapFlags.Shared | MapFlags.Private);
+        map.Write(0, [3]);
+        using HostMapping other = gmem.Map(0, Pg);
+        var one = new byte[1];
+        other.Read(0, one);
+        Assert.Equal(3, one[0]);
     }
 
     [Fact]

@@ -50,6 +50,30 @@ public sealed class HostProcessTests
     }
 
     [Fact]
+    public void VmAndSystemDescriptors_FileCallsAsOnTheLiveKernel()
+    {
+        using var host = new ReferenceTestHost();
+        using var vm = host.CreateVm();
+        IHostProcess p = host.Host;
+        var buffer = new byte[8];
+        Assert.Equal(Errno.EINVAL, Assert.Throws<GmemException>(() => p.FileRead(vm.Fd, buffer)).Errno);
+        Assert.Equal(Errno.ESPIPE, Assert.Throws<GmemException>(() => p.FilePRead(vm.Fd, buffer, 0)).Errno);
+        Assert.Equal(0, p.FileSeek(vm.Fd, 0, SeekOrigin.Begin));
+        Assert.Equal(Errno.EINVAL, Assert.Throws<GmemException>(() => p.FileTruncate(vm.Fd, 0)).Errno);
+        Assert.Equal(Errno.ENOTTY, Assert.Throws<GmemException>(() => p.Ioctl(vm.Fd, 0x1234)).Errno);
+        Assert.Equal(Errno.ENXIO, Assert.Throws<GmemException>(() => p.ReopenByPath(vm.Fd)).Errno);
+        Assert.Equal(Errno.ENODEV, Assert.Throws<GmemException>(() => host.Process.Fallocate(vm.Fd, FallocateFlags.KeepSize, 0, Pg)).Errno);
+        Assert.Equal(new FileDescriptorState(FileDescriptorState.ReadWrite, true), p.GetDescriptorState(vm.Fd));
+        int kvm = host.Hypervisor.Fd;
+        Assert.Equal(Errno.EINVAL, Assert.Throws<GmemException>(() => p.FileRead(kvm, buffer)).Errno);
+        Assert.Equal(Errno.EINVAL, Assert.Throws<GmemException>(() => p.Ioctl(kvm, 0x1234)).Errno);
+        Assert.Equal(Errno.ENODEV, Assert.Throws<GmemException>(() => host.Process.Fallocate(kvm, FallocateFlags.KeepSize, 0, Pg)).Errno);
+        int again = p.ReopenByPath(kvm);
+        Assert.Equal(0x2180u, p.FileStat(again).Mode);
+        p.Close(again);
+    }
+
+    [Fact]
     public void Anonymous_ZeroFilled_ReadWrite_UnmapThenEfault()
     {
         using var host = new ReferenceTestHost();
