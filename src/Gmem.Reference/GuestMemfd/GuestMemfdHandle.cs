@@ -33,8 +33,11 @@ internal sealed class GuestMemfdHandle(HostProcess host, GuestMemfdFile file, in
     public HostMapping Map(long offset, long length) => host.MapFile(OpenFd(), offset, length, MapProtection.ReadWrite, MapFlags.Shared);
 
     /// <inheritdoc/>
-    public void SetMemoryAttributes(long offset, long size, MemoryAttributes attributes) =>
-        throw new GmemException("KVM_SET_MEMORY_ATTRIBUTES2", Errno.ENOTTY, "In-place conversion is not built yet on the Reference platform.");
+    public void SetMemoryAttributes(long offset, long size, MemoryAttributes attributes)
+    {
+        OpenFd();
+        File.SetMemoryAttributes(offset, size, attributes);
+    }
 
     /// <summary>The descriptor, unless this handle closed it (its number may belong to another file by now).</summary>
     private int OpenFd()
