@@ -9,8 +9,8 @@ public sealed class ReferenceOptions
     /// <summary>2 MiB pages in the hugetlb-style pool.</summary>
     public int HugePages2M { get; set; } = 64;
 
-    /// <summary>1 GiB pages in the hugetlb-style pool.</summary>
-    public int HugePages1G { get; set; }
+    /// <summary>1 GiB pages in the hugetlb-style pool. Default 1, so a 1 GiB huge file works out of the box (memory is lazy).</summary>
+    public int HugePages1G { get; set; } = 1;
 
     /// <summary>
     /// Back the 2 MiB pool with host huge pages (a Linux <c>MFD_HUGETLB</c> memfd) when the host has enough

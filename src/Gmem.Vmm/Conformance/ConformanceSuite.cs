@@ -66,7 +66,10 @@ public static partial class ConformanceSuite
             ulong supported = (ulong)vm.CheckExtension(Capability.GuestMemfdFlags);
             var wrong = Enumerable.Range(0, 64).Where(bit =>
             {
-                string outcome = Outcome(() => x.Gmem(vm, Pg, (GuestMemfdFlags)(1UL << bit)));
+                var flag = (GuestMemfdFlags)(1UL << bit);
+                // The Reference-only huge-page flags need sizes that are multiples of their page.
+                long size = flag == GuestMemfdFlags.Hugetlb2M ? Page.Size2M : flag == GuestMemfdFlags.Hugetlb1G ? Page.Size1G : Pg;
+                string outcome = Outcome(() => x.Gmem(vm, size, flag));
                 return outcome != ((supported & (1UL << bit)) != 0 ? "ok" : "EINVAL");
             }).ToList();
             return wrong.Count == 0 ? "consistent" : "bits " + string.Join(",", wrong);
