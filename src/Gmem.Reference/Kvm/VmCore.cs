@@ -1,0 +1,237 @@
+// VmCore — the hypervisor half of one Reference VM: memslots, attributes, the secondary MMU, the
+// invalidation protocol, faults, hypercalls, vCPUs. The public Vm delegates its memslot, attribute,
+// capability and vCPU operations here, and the guest memory file and the host process call the
+// invalidation entry points below.
+//
+// Data model: one slots lock (the kernel's slots_lock: memslot and attribute changes, file release),
+// one mmu lock (ReaderWriterLockSlim: write = install/zap/invalidate, read = guest accesses), and the
+// objects they guard: MemslotTable, VmMemoryAttributes (an IMemoryAttributeStore), Stage2,
+// MmuInvalidation; FaultPath/GuestBus/PreFault use them.
+//
+// Invalidation entry points (spec §3), each a Begin … End pair:
+//   gmem side     GmemInvalidateBegin(ranges) → the file mutates (truncate, poison, convert) → GmemInvalidateEnd();
+//                 the file holds its inode invalidation lock across the pair;
+//   host side     HvaInvalidateBegin(start, end) → the host unmaps/frees → HvaInvalidateEnd() (mmu notifier);
+//   file release  ReleaseFile(file): dead bindings + zap (spec §2.10), called WITHOUT the inode lock;
+//   slot delete / move and attribute changes invalidate internally.
+//
+// Lock order: slots lock → inode invalidation lock → mmu lock.
+using System.Collections.Concurrent;
+
+namespace Gmem.Reference.Kvm;
+
+/// <summary>The hypervisor state of one VM (see file header).</summary>
+internal sealed class VmCore
+{
+    /// <summary>KVM_MAX_VCPU_IDS on x86 (default configuration).</summary>
+    public const int MaxVcpuIds = 4096;
+
+    private readonly ConcurrentDictionary<int, Vcpu> _vcpus = new();
+    private readonly IFrameMemory _memory;
+
+    /// <summary>Creates the hypervisor state of the VM <paramref name="owner"/>.</summary>
+    public VmCore(object owner, VmType type, IGuestMemfdResolver resolver, IHostPageResolver host, IFrameMemory memory, IMemoryAttributeStore? store = null)
+    {
+        Type = type;
+        HasPrivateMemory = ReferenceVmTypes.HasPrivateMemory(type);
+        _memory = memory;
+        MmuLock = new ReaderWriterLockSlim(LockRecursionPolicy.NoRecursion);
+        Mmu = new MmuInvalidation(MmuLock);
+        Stage2 = new Stage2(MmuLock);
+        Slots = new MemslotTable(owner, SlotsLock, HasPrivateMemory, resolver, Mmu, Stage2);
+        Attributes = new VmMemoryAttributes(store ?? new RangeAttributeStore(),
+            HasPrivateMemory ? MemoryAttributes.Private : MemoryAttributes.None, SlotsLock, Slots, Mmu, Stage2);
+        Faults = new FaultPath(type, Slots, Attributes, Mmu, Stage2, host);
+        Hypercalls = new Hypercalls();
+        PreFault = new PreFault(Faults, HasPrivateMemory);
+    }
+
+    /// <summary>The VM type.</summary>
+    public VmType Type { get; }
+
+    /// <summary>Whether the VM has private memory (SwProtected, GpaSharedBit).</summary>
+    public bool HasPrivateMemory { get; }
+
+    /// <summary>The slots lock.</summary>
+    public object SlotsLock { get; } = new();
+
+    /// <summary>The mmu lock.</summary>
+    public ReaderWriterLockSlim MmuLock { get; }
+
+    /// <summary>The invalidation protocol state.</summary>
+    public MmuInvalidation Mmu { get; }
+
+    /// <summary>The secondary page table.</summary>
+    public Stage2 Stage2 { get; }
+
+    /// <summary>The memslots.</summary>
+    public MemslotTable Slots { get; }
+
+    /// <summary>The memory attributes.</summary>
+    public VmMemoryAttributes Attributes { get; }
+
+    /// <summary>The fault handler.</summary>
+    public FaultPath Faults { get; }
+
+    /// <summary>Hypercall forwarding.</summary>
+    public Hypercalls Hypercalls { get; }
+
+    /// <summary>KVM_PRE_FAULT_MEMORY.</summary>
+    public PreFault PreFault { get; }
+
+    /// <summary>The vCPUs created so far.</summary>
+    public ICollection<Vcpu> Vcpus => _vcpus.Values;
+
+    /// <summary>The VM-scope value of the capabilities this layer owns; false for the others.</summary>
+    public bool TryCheckExtension(Capability capability, out long value)
+    {
+        value = capability switch
+        {
+            Capability.NrMemslots => MemslotTable.UserSlots,
+            Capability.UserMemory2 => 1,
+            Capability.MemoryFaultInfo => 1,
+            Capability.MemoryAttributes => (long)Attributes.Supported,
+            Capability.VmTypes => (1L << (int)VmType.Default) | (1L << (int)VmType.SwProtected),
+            Capability.PreFaultMemory => 1,
+            Capability.ExitHypercall => (long)Hypercalls.SupportedMask,
+            _ => -1,
+        };
+        return value >= 0;
+    }
+
+    /// <summary>KVM_SET_USER_MEMORY_REGION2 (<paramref name="legacy"/>: the v1 ioctl).</summary>
+    public void SetUserMemoryRegion(UserMemoryRegion region, bool legacy) => Slots.Set(region, legacy);
+
+    /// <summary>KVM_SET_MEMORY_ATTRIBUTES.</summary>
+    public void SetMemoryAttributes(ulong address, ulong size, MemoryAttributes attributes, ulong flags) =>
+        Attributes.Set(address, size, attributes, flags);
+
+    /// <summary>KVM_ENABLE_CAP (VM scope).</summary>
+    /// <exception cref="GmemException">EINVAL for a capability that cannot be enabled or a bad argument.</exception>
+    public void EnableCapability(Capability capability, ulong arg0)
+    {
+        if (capability != Capability.ExitHypercall)
+        {
+            throw new GmemException("KVM_ENABLE_CAP", Errno.EINVAL, $"capability {capability} cannot be enabled.");
+        }
+        Hypercalls.Enable(arg0);
+    }
+
+    /// <summary>KVM_CREATE_VCPU.</summary>
+    /// <exception cref="GmemException">EINVAL for an id out of range, EEXIST for a duplicate.</exception>
+    public Vcpu CreateVcpu(int id)
+    {
+        if (id < 0 || id >= MaxVcpuIds)
+        {
+            throw new GmemException("KVM_CREATE_VCPU", Errno.EINVAL, $"vCPU id {id} is not below {MaxVcpuIds}.");
+        }
+        var vcpu = new Vcpu(id, new GuestBus(Faults, Mmu, Stage2, _memory, Hypercalls), PreFault);
+        if (!_vcpus.TryAdd(id, vcpu))
+        {
+            throw new GmemException("KVM_CREATE_VCPU", Errno.EEXIST, $"vCPU {id} exists.");
+        }
+        return vcpu;
+    }
+
+    /// <summary>
+    /// Begins a gmem invalidation over file ranges bound to slots of this VM: Begin, add each range's
+    /// gfns, zap the mappings the file produced (private ones; also shared ones of gmem-only
+    /// slots), flush. The caller holds the inode invalidation lock until <see cref="GmemInvalidateEnd"/>.
+    /// </summary>
+    public void GmemInvalidateBegin(IReadOnlyList<GmemRange> ranges)
+    {
+        MmuLock.EnterWriteLock();
+        try
+        {
+            Mmu.BeginLocked();
+            foreach (GmemRange range in ranges)
+            {
+                Memslot slot = range.Slot;
+                PageIndex lo = range.Start > slot.GmemStart ? range.Start : slot.GmemStart;
+                PageIndex slotEnd = slot.GmemStart + slot.Pages;
+                PageIndex hi = range.End < slotEnd ? range.End : slotEnd;
+                if (lo >= hi)
+                {
+                    continue;
+                }
+                Gfn start = slot.BaseGfn + (lo - slot.GmemStart);
+                Gfn end = start + (hi - lo);
+                Mmu.AddRangeLocked(start, end);
+                Stage2.ZapLocked(start, end, slot.IsGmemOnly ? null : MappingKind.Private);
+            }
+            if (!Mmu.HasRange)
+            {
+                // Nothing intersected after clipping: record an empty-but-valid range so End balances.
+                Mmu.AddRangeLocked(new Gfn(0), new Gfn(1));
+            }
+            Stage2.FlushTlbLocked();
+        }
+        finally
+        {
+            MmuLock.ExitWriteLock();
+        }
+    }
+
+    /// <summary>Ends a gmem invalidation begun with <see cref="GmemInvalidateBegin"/>.</summary>
+    public void GmemInvalidateEnd() => EndLocked();
+
+    /// <summary>
+    /// The mmu notifier's invalidate_range_start for host addresses [start, end): zaps the shared
+    /// mappings of every slot whose userspace range intersects (spec §3 property 6).
+    /// </summary>
+    public void HvaInvalidateBegin(Hva start, Hva end)
+    {
+        MmuLock.EnterWriteLock();
+        try
+        {
+            Mmu.BeginLocked();
+            foreach (Memslot slot in Slots.Slots)
+            {
+                if (slot.AddressSpace != 0 || slot.IsGmemOnly)
+                {
+                    continue;
+                }
+                Hva slotStart = slot.UserspaceAddress;
+                Hva slotEnd = slotStart + (slot.Pages << Page.Shift);
+                Hva lo = start > slotStart ? start : slotStart;
+                Hva hi = end < slotEnd ? end : slotEnd;
+                if (lo >= hi)
+                {
+                    continue;
+                }
+                Gfn gfnStart = slot.BaseGfn + ((lo - slotStart) >> Page.Shift);
+                Gfn gfnEnd = slot.BaseGfn + ((hi - slotStart + Page.OffsetMask) >> Page.Shift);
+                Mmu.AddRangeLocked(gfnStart, gfnEnd);
+                Stage2.ZapLocked(gfnStart, gfnEnd, MappingKind.Shared);
+            }
+            if (!Mmu.HasRange)
+            {
+                Mmu.AddRangeLocked(new Gfn(0), new Gfn(1));
+            }
+            Stage2.FlushTlbLocked();
+        }
+        finally
+        {
+            MmuLock.ExitWriteLock();
+        }
+    }
+
+    /// <summary>The mmu notifier's invalidate_range_end.</summary>
+    public void HvaInvalidateEnd() => EndLocked();
+
+    /// <summary>The file is being released: its bindings die and their mappings go (spec §2.10).</summary>
+    public void ReleaseFile(IGmemBinding file) => Slots.DetachFile(file);
+
+    private void EndLocked()
+    {
+        MmuLock.EnterWriteLock();
+        try
+        {
+            Mmu.EndLocked();
+        }
+        finally
+        {
+            MmuLock.ExitWriteLock();
+        }
+    }
+}
