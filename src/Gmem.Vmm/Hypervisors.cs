@@ -11,8 +11,7 @@ public static class Hypervisors
     public static IHypervisor OpenKvm() => KvmHypervisor.Open();
 
     /// <summary>Creates the managed Reference platform.</summary>
-    public static IHypervisor CreateReference(ReferenceOptions? options = null) =>
-        throw new NotSupportedException("The Reference platform is not built yet: use OpenKvm().");
+    public static IHypervisor CreateReference(ReferenceOptions? options = null) => new ReferenceHypervisor(options);
 
     /// <summary>Kvm when <c>/dev/kvm</c> can be opened, else Reference.</summary>
     public static IHypervisor OpenDefault()
