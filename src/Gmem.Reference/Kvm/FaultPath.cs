@@ -11,6 +11,9 @@
 // Locking: runs with no lock held while it looks pages up (GetPfn may allocate and take the inode
 // lock); takes the mmu lock for write only to install. Lock-free reads of the memslot array and the
 // attribute store are validated by MustRetryLocked.
+using Gmem.Reference.GuestMemfd;
+using Gmem.Reference.Host;
+
 namespace Gmem.Reference.Kvm;
 
 /// <summary>The fault handler of a VM's secondary MMU (see file header).</summary>
@@ -23,12 +26,12 @@ internal sealed class FaultPath
     private readonly VmMemoryAttributes _attributes;
     private readonly MmuInvalidation _mmu;
     private readonly Stage2 _stage2;
-    private readonly IHostPageResolver _host;
+    private readonly HostAddressSpace _host;
     private long _faults;
     private long _retries;
 
     /// <summary>Creates the fault path of a VM of <paramref name="type"/>.</summary>
-    public FaultPath(VmType type, MemslotTable slots, VmMemoryAttributes attributes, MmuInvalidation mmu, Stage2 stage2, IHostPageResolver host)
+    public FaultPath(VmType type, MemslotTable slots, VmMemoryAttributes attributes, MmuInvalidation mmu, Stage2 stage2, HostAddressSpace host)
     {
         _type = type;
         _slots = slots;
@@ -98,31 +101,35 @@ internal sealed class FaultPath
 
     private FaultOutcome FaultGmem(Memslot slot, Gfn gfn, bool isPrivate, FaultSnapshot snapshot)
     {
-        IGmemBinding? file = slot.Gmem;
-        if (file is null)
+        GmemBinding? binding = slot.Binding;
+        if (binding is null)
         {
-            // A plain slot (private access without gmem) or a dead binding: EFAULT.
+            // A private access to a plain slot: EFAULT (spec §2.9 3a).
             return RetryOr(gfn, snapshot, FaultOutcome.MemoryFault(gfn, isPrivate, Errno.EFAULT));
         }
-        GmemPfnResult page = file.GetPfn(slot, slot.IndexOf(gfn));
-        if (!page.IsSuccess)
+        if (!binding.TryGetPfn(gfn, out Pfn frame, out int order, out Errno error))
         {
-            // A lookup that failed because the slot went away retries and sees the new state.
-            return RetryOr(gfn, snapshot, FaultOutcome.MemoryFault(gfn, isPrivate, page.Errno));
+            // Dead binding (EFAULT), poison, ENOMEM…; a lookup that failed because the slot went away
+            // retries and sees the new state.
+            return RetryOr(gfn, snapshot, FaultOutcome.MemoryFault(gfn, isPrivate, error));
         }
-        MappingLevel level = ChooseLevel(slot, gfn, page.Pfn, page.FolioHead, page.FolioOrder, slot.IndexOf(gfn).Value);
-        return Install(gfn, page.Pfn, level, isPrivate ? MappingKind.Private : MappingKind.Shared, writable: true, snapshot);
+        // Folios of a guest memory file are aligned in the file: the head is the index rounded down.
+        ulong index = slot.IndexOf(gfn).Value;
+        var folioHead = new Pfn(frame.Value - (index & ((1UL << order) - 1)));
+        MappingLevel level = ChooseLevel(slot, gfn, frame, folioHead, order, index);
+        return Install(gfn, frame, level, isPrivate ? MappingKind.Private : MappingKind.Shared, writable: true, snapshot);
     }
 
     private FaultOutcome FaultHost(Memslot slot, Gfn gfn, bool write, FaultSnapshot snapshot)
     {
         Hva hva = slot.HvaOf(gfn);
-        Errno errno = _host.Resolve(hva, write, out Pfn frame, out Pfn folioHead, out int folioOrder);
-        if (errno != 0)
+        if (!_host.TryTranslate(hva, write, out Pfn frame, out Errno errno))
         {
+            // No VMA (or no access) behind the slot's address: a shared memory-fault exit.
             return RetryOr(gfn, snapshot, FaultOutcome.MemoryFault(gfn, false, errno));
         }
-        MappingLevel level = ChooseLevel(slot, gfn, frame, folioHead, folioOrder, hva.Value >> Page.Shift);
+        // The host maps base pages only, so a shared leaf is 4 KiB.
+        MappingLevel level = ChooseLevel(slot, gfn, frame, frame, 0, hva.Value >> Page.Shift);
         return Install(gfn, frame, level, MappingKind.Shared, writable: !slot.IsReadOnly, snapshot);
     }
 

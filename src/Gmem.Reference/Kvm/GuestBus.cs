@@ -115,17 +115,17 @@ internal sealed class GuestBus : IGuestBus
             {
                 return false;
             }
-            Span<byte> frame = _memory.GetFrame(leaf.Pfn + (gfn - leaf.Gfn));
+            Pfn frame = leaf.Pfn + (gfn - leaf.Gfn);
             switch (operation.Kind)
             {
                 case OperationKind.Read:
-                    frame.Slice(offset, operation.Destination.Length).CopyTo(operation.Destination);
+                    _memory.Read(frame, offset, operation.Destination);
                     break;
                 case OperationKind.Write:
-                    operation.Source.CopyTo(frame.Slice(offset, operation.Source.Length));
+                    _memory.Write(frame, offset, operation.Source);
                     break;
                 default:
-                    frame.Slice(offset, operation.Length).Fill(operation.Value);
+                    _memory.Fill(frame, offset, operation.Length, operation.Value);
                     break;
             }
             return true;

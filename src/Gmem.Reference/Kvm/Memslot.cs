@@ -1,20 +1,20 @@
 // Memslot — one guest-physical range of a VM and what backs it.
 //
 // Data model: immutable geometry (address space, id, base gfn, pages, flags, userspace_addr) and, for
-// a GUEST_MEMFD slot, the binding (file, first page index). The file pointer is the only mutable
-// field: file release clears it (spec §2.10) and the slot stays, "dead" (faults get EFAULT).
-// A modify (move / flags change) never mutates a slot: MemslotTable publishes a new Memslot object.
+// a GUEST_MEMFD slot, the GmemBinding (file, first page index) the guest memory file created. File
+// release kills the binding (its File becomes null, spec §2.10) and the slot stays, "dead" (faults
+// get EFAULT). A modify (move / flags change) never mutates a slot: MemslotTable publishes a new one.
 //
-// Locking: geometry needs none; Gmem is written under the VM's slots lock + the inode lock and read
-// lock-free (Volatile) by faults, which re-check the invalidation sequence before installing.
+// Locking: everything is set before the slot is published; the binding's file pointer is owned by
+// the guest memory file (inode invalidation lock) and read lock-free by faults.
+using Gmem.Reference.GuestMemfd;
+
 namespace Gmem.Reference.Kvm;
 
 /// <summary>One memslot (see file header).</summary>
 internal sealed class Memslot
 {
-    private IGmemBinding? _gmem;
-
-    /// <summary>Creates a slot; a gmem binding is attached with <see cref="AttachGmem"/> before it is published.</summary>
+    /// <summary>Creates a slot; a gmem binding is attached with <see cref="Attach"/> before it is published.</summary>
     public Memslot(ushort addressSpace, ushort id, Gfn baseGfn, ulong pages, MemslotFlags flags, Hva userspaceAddress)
     {
         AddressSpace = addressSpace;
@@ -55,14 +55,17 @@ internal sealed class Memslot
     /// <summary>Whether guest writes are refused (READONLY).</summary>
     public bool IsReadOnly => (Flags & MemslotFlags.ReadOnly) != 0;
 
+    /// <summary>The binding into the guest memory file; null for a plain slot (dead bindings stay).</summary>
+    public GmemBinding? Binding { get; private set; }
+
     /// <summary>First page of the bound file range.</summary>
-    public PageIndex GmemStart { get; private set; }
+    public PageIndex GmemStart => Binding?.Start ?? default;
 
     /// <summary>Whether every fault, shared or private, is served by guest_memfd (file has MMAP, §1.4 A′).</summary>
     public bool IsGmemOnly { get; private set; }
 
-    /// <summary>The bound file; null for a plain slot and for a dead binding.</summary>
-    public IGmemBinding? Gmem => Volatile.Read(ref _gmem);
+    /// <summary>Whether the binding is dead (the file was released).</summary>
+    public bool IsBindingDead => Binding is { File: null };
 
     /// <summary>Whether <paramref name="gfn"/> lies in the slot.</summary>
     public bool Contains(Gfn gfn) => gfn >= BaseGfn && gfn < End;
@@ -73,16 +76,12 @@ internal sealed class Memslot
     /// <summary>The host address behind <paramref name="gfn"/>.</summary>
     public Hva HvaOf(Gfn gfn) => UserspaceAddress + ((gfn - BaseGfn) << Page.Shift);
 
-    /// <summary>Attaches the binding (before the slot is published).</summary>
-    public void AttachGmem(IGmemBinding file, PageIndex start)
+    /// <summary>Attaches the binding of a file with <paramref name="flags"/> (before the slot is published).</summary>
+    public void Attach(GmemBinding binding, GuestMemfdFlags flags)
     {
-        GmemStart = start;
-        IsGmemOnly = (file.Flags & GuestMemfdFlags.Mmap) != 0;
-        Volatile.Write(ref _gmem, file);
+        Binding = binding;
+        IsGmemOnly = (flags & GuestMemfdFlags.Mmap) != 0;
     }
-
-    /// <summary>Clears the file pointer: the file was released, the binding is dead (spec §2.10).</summary>
-    public void DetachGmem() => Volatile.Write(ref _gmem, null);
 
     /// <inheritdoc/>
     public override string ToString() => $"slot {Number} [{BaseGfn.Gpa}, +0x{Pages << Page.Shift:x})";

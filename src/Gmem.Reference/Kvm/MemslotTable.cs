@@ -10,7 +10,8 @@
 // guest (delete, move, file release) is an invalidation (MmuInvalidation Begin/AddRange … End around
 // publish + zap), so a fault that looked at the old array retries (spec §3 property 5: lookups
 // never use a slot after it is gone). A new slot is bound before it is published.
-using System.Diagnostics;
+using Gmem.Reference.GuestMemfd;
+using Gmem.Reference.Host;
 
 namespace Gmem.Reference.Kvm;
 
@@ -33,21 +34,21 @@ internal sealed class MemslotTable
     private const string Operation1 = "KVM_SET_USER_MEMORY_REGION";
     private const MemslotFlags V1Flags = MemslotFlags.LogDirtyPages | MemslotFlags.ReadOnly;
 
+    private readonly Vm _vm;
     private readonly object _slotsLock;
-    private readonly object _owner;
     private readonly bool _hasPrivateMemory;
-    private readonly IGuestMemfdResolver _resolver;
+    private readonly HostProcess _host;
     private readonly MmuInvalidation _mmu;
     private readonly Stage2 _stage2;
     private Memslot[] _slots = [];
 
-    /// <summary>Creates the table of the VM <paramref name="owner"/>.</summary>
-    public MemslotTable(object owner, object slotsLock, bool hasPrivateMemory, IGuestMemfdResolver resolver, MmuInvalidation mmu, Stage2 stage2)
+    /// <summary>Creates the table of <paramref name="vm"/>, whose descriptors live in <paramref name="host"/>.</summary>
+    public MemslotTable(Vm vm, bool hasPrivateMemory, HostProcess host, MmuInvalidation mmu, Stage2 stage2)
     {
-        _owner = owner;
-        _slotsLock = slotsLock;
+        _vm = vm;
+        _slotsLock = vm.SlotsLock;
         _hasPrivateMemory = hasPrivateMemory;
-        _resolver = resolver;
+        _host = host;
         _mmu = mmu;
         _stage2 = stage2;
     }
@@ -127,7 +128,10 @@ internal sealed class MemslotTable
                     throw Fail(op, Errno.EINVAL, $"slot {region.Slot} does not exist (delete).");
                 }
                 Remove(old, replacement: null);
-                old.Gmem?.Unbind(old);
+                if (old.Binding is { } binding)
+                {
+                    GuestMemfdFile.Unbind(binding);
+                }
                 return;
             }
             Gfn baseGfn = new Gpa(region.GuestPhysAddr).Gfn;
@@ -139,25 +143,6 @@ internal sealed class MemslotTable
                 return;
             }
             Modify(op, region, old, baseGfn, pages);
-        }
-    }
-
-    /// <summary>
-    /// The file <paramref name="file"/> is being released: every slot bound to it loses its file
-    /// pointer (dead binding) and every stage-2 mapping of those slots is zapped (spec §2.10).
-    /// </summary>
-    public void DetachFile(IGmemBinding file)
-    {
-        lock (_slotsLock)
-        {
-            foreach (Memslot slot in Volatile.Read(ref _slots))
-            {
-                if (ReferenceEquals(slot.Gmem, file))
-                {
-                    slot.DetachGmem();
-                    Invalidate(slot.BaseGfn, slot.End, publish: null);
-                }
-            }
         }
     }
 
@@ -227,37 +212,37 @@ internal sealed class MemslotTable
         var slot = new Memslot(addressSpace, id, baseGfn, pages, region.Flags, new Hva(region.UserspaceAddr));
         if ((region.Flags & MemslotFlags.GuestMemfd) != 0)
         {
-            IGmemBinding file = ResolveForBinding(op, region, pages);
-            var start = PageIndex.FromOffset(region.GuestMemfdOffset);
-            file.Bind(slot, start, pages);
-            slot.AttachGmem(file, start);
+            // Checks 11–12 here (fget, file type); 13–15 in the file's Bind, under its invalidation lock.
+            HostFile file = GetFile(op, region.GuestMemfd);
+            try
+            {
+                if (file is not GuestMemfdFile gmem)
+                {
+                    throw Fail(op, Errno.EINVAL, $"check 12: fd {region.GuestMemfd} is not a guest_memfd.");
+                }
+                GmemBinding binding = gmem.Bind(_vm, baseGfn, (ulong)region.GuestMemfdOffset, pages << Page.Shift);
+                slot.Attach(binding, gmem.Flags);
+            }
+            finally
+            {
+                // The binding does not keep the file open: the file pins the VM, not the other way round.
+                file.Put();
+            }
         }
         // A new slot removes nothing from the guest: no invalidation (the kernel's KVM_MR_CREATE).
         Publish(Insert(Volatile.Read(ref _slots), slot));
     }
 
-    private IGmemBinding ResolveForBinding(string op, UserMemoryRegion region, ulong pages)
+    private HostFile GetFile(string op, int fd)
     {
-        switch (_resolver.Resolve(region.GuestMemfd, out IGmemBinding? file))
+        try
         {
-            case GuestMemfdLookup.NotOpen:
-                throw Fail(op, Errno.EBADF, $"check 11: fd {region.GuestMemfd} is not open.");
-            case GuestMemfdLookup.NotGuestMemfd:
-                throw Fail(op, Errno.EINVAL, $"check 12: fd {region.GuestMemfd} is not a guest_memfd.");
+            return _host.GetFile(fd, op);
         }
-        Debug.Assert(file is not null, "A guest_memfd lookup returns the file.");
-        if (!ReferenceEquals(file.OwnerVm, _owner))
+        catch (GmemException e) when (e.Errno == Errno.EBADF)
         {
-            throw Fail(op, Errno.EINVAL, $"check 13: fd {region.GuestMemfd} belongs to another VM.");
+            throw Fail(op, Errno.EBADF, $"check 11: fd {fd} is not open.");
         }
-        // 7.2: unsigned arithmetic (the ≤7.1 signed comparison accepted offsets near 2^63).
-        ulong offset = (ulong)region.GuestMemfdOffset;
-        ulong size = pages << Page.Shift;
-        if (region.GuestMemfdOffset < 0 || offset + size > (ulong)file.Size)
-        {
-            throw Fail(op, Errno.EINVAL, $"check 14: [0x{offset:x}, +0x{size:x}) is outside the file of 0x{file.Size:x} bytes.");
-        }
-        return file;
     }
 
     private void Modify(string op, UserMemoryRegion region, Memslot old, Gfn baseGfn, ulong pages)

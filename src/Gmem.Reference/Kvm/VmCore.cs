@@ -9,19 +9,22 @@
 // MmuInvalidation; FaultPath/GuestBus/PreFault use them.
 //
 // Invalidation entry points (spec §3), each a Begin … End pair:
-//   gmem side     GmemInvalidateBegin(ranges) → the file mutates (truncate, poison, convert) → GmemInvalidateEnd();
-//                 the file holds its inode invalidation lock across the pair;
-//   host side     HvaInvalidateBegin(start, end) → the host unmaps/frees → HvaInvalidateEnd() (mmu notifier);
-//   file release  ReleaseFile(file): dead bindings + zap (spec §2.10), called WITHOUT the inode lock;
+//   gmem side     IGmemInvalidationTarget: InvalidateBegin, InvalidateRangeAdd per binding (zap with the
+//                 file's filter), the file mutates (truncate, poison, release), InvalidateEnd; the file
+//                 holds its inode invalidation lock across them;
+//   host side     IMmuNotifier: InvalidateRangeStart zaps shared leaves derived from the host range,
+//                 InvalidateRangeEnd ends it (registered with the host address space by the Vm);
 //   slot delete / move and attribute changes invalidate internally.
 //
 // Lock order: slots lock → inode invalidation lock → mmu lock.
 using System.Collections.Concurrent;
+using Gmem.Reference.GuestMemfd;
+using Gmem.Reference.Host;
 
 namespace Gmem.Reference.Kvm;
 
 /// <summary>The hypervisor state of one VM (see file header).</summary>
-internal sealed class VmCore
+internal sealed class VmCore : IGmemInvalidationTarget, IMmuNotifier
 {
     /// <summary>KVM_MAX_VCPU_IDS on x86 (default configuration).</summary>
     public const int MaxVcpuIds = 4096;
@@ -29,19 +32,20 @@ internal sealed class VmCore
     private readonly ConcurrentDictionary<int, Vcpu> _vcpus = new();
     private readonly IFrameMemory _memory;
 
-    /// <summary>Creates the hypervisor state of the VM <paramref name="owner"/>.</summary>
-    public VmCore(object owner, VmType type, IGuestMemfdResolver resolver, IHostPageResolver host, IFrameMemory memory, IMemoryAttributeStore? store = null)
+    /// <summary>Creates the hypervisor state of <paramref name="vm"/>.</summary>
+    public VmCore(Vm vm, VmType type, HostProcess host, IFrameMemory memory, IMemoryAttributeStore? store = null)
     {
         Type = type;
+        SlotsLock = vm.SlotsLock;
         HasPrivateMemory = ReferenceVmTypes.HasPrivateMemory(type);
         _memory = memory;
         MmuLock = new ReaderWriterLockSlim(LockRecursionPolicy.NoRecursion);
         Mmu = new MmuInvalidation(MmuLock);
         Stage2 = new Stage2(MmuLock);
-        Slots = new MemslotTable(owner, SlotsLock, HasPrivateMemory, resolver, Mmu, Stage2);
+        Slots = new MemslotTable(vm, HasPrivateMemory, host, Mmu, Stage2);
         Attributes = new VmMemoryAttributes(store ?? new RangeAttributeStore(),
             HasPrivateMemory ? MemoryAttributes.Private : MemoryAttributes.None, SlotsLock, Slots, Mmu, Stage2);
-        Faults = new FaultPath(type, Slots, Attributes, Mmu, Stage2, host);
+        Faults = new FaultPath(type, Slots, Attributes, Mmu, Stage2, host.AddressSpace);
         Hypercalls = new Hypercalls();
         PreFault = new PreFault(Faults, HasPrivateMemory);
     }
@@ -53,7 +57,7 @@ internal sealed class VmCore
     public bool HasPrivateMemory { get; }
 
     /// <summary>The slots lock.</summary>
-    public object SlotsLock { get; } = new();
+    public object SlotsLock { get; }
 
     /// <summary>The mmu lock.</summary>
     public ReaderWriterLockSlim MmuLock { get; }
@@ -133,37 +137,38 @@ internal sealed class VmCore
         return vcpu;
     }
 
-    /// <summary>
-    /// Begins a gmem invalidation over file ranges bound to slots of this VM: Begin, add each range's
-    /// gfns, zap the mappings the file produced (private ones; also shared ones of gmem-only
-    /// slots), flush. The caller holds the inode invalidation lock until <see cref="GmemInvalidateEnd"/>.
-    /// </summary>
-    public void GmemInvalidateBegin(IReadOnlyList<GmemRange> ranges)
+    /// <inheritdoc/>
+    public void InvalidateBegin()
     {
         MmuLock.EnterWriteLock();
         try
         {
             Mmu.BeginLocked();
-            foreach (GmemRange range in ranges)
-            {
-                Memslot slot = range.Slot;
-                PageIndex lo = range.Start > slot.GmemStart ? range.Start : slot.GmemStart;
-                PageIndex slotEnd = slot.GmemStart + slot.Pages;
-                PageIndex hi = range.End < slotEnd ? range.End : slotEnd;
-                if (lo >= hi)
-                {
-                    continue;
-                }
-                Gfn start = slot.BaseGfn + (lo - slot.GmemStart);
-                Gfn end = start + (hi - lo);
-                Mmu.AddRangeLocked(start, end);
-                Stage2.ZapLocked(start, end, slot.IsGmemOnly ? null : MappingKind.Private);
-            }
-            if (!Mmu.HasRange)
-            {
-                // Nothing intersected after clipping: record an empty-but-valid range so End balances.
-                Mmu.AddRangeLocked(new Gfn(0), new Gfn(1));
-            }
+        }
+        finally
+        {
+            MmuLock.ExitWriteLock();
+        }
+    }
+
+    /// <inheritdoc/>
+    public void InvalidateRangeAdd(Gfn start, Gfn end, GmemInvalidationFilter filter)
+    {
+        if (start >= end)
+        {
+            return;
+        }
+        MappingKind? kind = filter switch
+        {
+            GmemInvalidationFilter.Private => MappingKind.Private,
+            GmemInvalidationFilter.Shared => MappingKind.Shared,
+            _ => null,
+        };
+        MmuLock.EnterWriteLock();
+        try
+        {
+            Mmu.AddRangeLocked(start, end);
+            Stage2.ZapLocked(start, end, kind);
             Stage2.FlushTlbLocked();
         }
         finally
@@ -172,19 +177,20 @@ internal sealed class VmCore
         }
     }
 
-    /// <summary>Ends a gmem invalidation begun with <see cref="GmemInvalidateBegin"/>.</summary>
-    public void GmemInvalidateEnd() => EndLocked();
+    /// <inheritdoc/>
+    public void InvalidateEnd() => EndLocked();
 
     /// <summary>
     /// The mmu notifier's invalidate_range_start for host addresses [start, end): zaps the shared
     /// mappings of every slot whose userspace range intersects (spec §3 property 6).
     /// </summary>
-    public void HvaInvalidateBegin(Hva start, Hva end)
+    public void InvalidateRangeStart(Hva start, Hva end)
     {
         MmuLock.EnterWriteLock();
         try
         {
             Mmu.BeginLocked();
+            bool added = false;
             foreach (Memslot slot in Slots.Slots)
             {
                 if (slot.AddressSpace != 0 || slot.IsGmemOnly)
@@ -203,10 +209,12 @@ internal sealed class VmCore
                 Gfn gfnEnd = slot.BaseGfn + ((hi - slotStart + Page.OffsetMask) >> Page.Shift);
                 Mmu.AddRangeLocked(gfnStart, gfnEnd);
                 Stage2.ZapLocked(gfnStart, gfnEnd, MappingKind.Shared);
+                added = true;
             }
-            if (!Mmu.HasRange)
+            if (!added)
             {
-                Mmu.AddRangeLocked(new Gfn(0), new Gfn(1));
+                // No slot derives from the range; an empty range keeps End's bookkeeping simple.
+                Mmu.AddRangeLocked(new Gfn(ulong.MaxValue - 1), new Gfn(ulong.MaxValue));
             }
             Stage2.FlushTlbLocked();
         }
@@ -217,10 +225,7 @@ internal sealed class VmCore
     }
 
     /// <summary>The mmu notifier's invalidate_range_end.</summary>
-    public void HvaInvalidateEnd() => EndLocked();
-
-    /// <summary>The file is being released: its bindings die and their mappings go (spec §2.10).</summary>
-    public void ReleaseFile(IGmemBinding file) => Slots.DetachFile(file);
+    public void InvalidateRangeEnd(Hva start, Hva end) => EndLocked();
 
     private void EndLocked()
     {
