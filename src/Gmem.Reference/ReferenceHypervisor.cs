@@ -77,12 +77,19 @@ public sealed class ReferenceHypervisor : IHypervisor
         return vm;
     }
 
-    /// <summary>Closes the /dev/kvm descriptor. VMs and files stay usable until they are closed themselves.</summary>
+    /// <summary>
+    /// Closes the /dev/kvm descriptor. VMs, files and mappings stay usable until they are closed themselves;
+    /// the frame arena is unmapped here only when none is left (else the finalizers of the arena free it).
+    /// </summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             Process.Close(Fd);
+            if (Process.Files.Count == 0 && Process.AddressSpace.AreaCount == 0)
+            {
+                Frames.Dispose();
+            }
         }
     }
 }

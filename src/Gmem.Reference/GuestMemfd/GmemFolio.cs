@@ -9,7 +9,7 @@
 // Locking: fields change under the owning inode's page-cache lock, or with its invalidation lock held
 // exclusively; readers hold either.
 
-using Gmem.Reference.Host;
+using Gmem.Reference.Mm;
 
 namespace Gmem.Reference.GuestMemfd;
 
@@ -19,14 +19,14 @@ internal sealed class GmemFolio
     private ulong[]? _poisoned;
 
     /// <summary>Creates an entry for <paramref name="folio"/> at folio index <paramref name="index"/>.</summary>
-    public GmemFolio(FolioRef folio, ulong index)
+    public GmemFolio(Folio folio, ulong index)
     {
         Folio = folio;
         Index = index;
     }
 
     /// <summary>The frames.</summary>
-    public FolioRef Folio { get; }
+    public Folio Folio { get; }
 
     /// <summary>The folio index (file page index >> order).</summary>
     public ulong Index { get; }

@@ -12,6 +12,7 @@
 
 using Gmem.Reference.Host;
 using Gmem.Reference.Kvm;
+using Gmem.Reference.Mm;
 
 namespace Gmem.Reference.GuestMemfd;
 
@@ -75,7 +76,8 @@ internal sealed partial class GuestMemfdFile : HostFile
             throw new GmemException(op, Errno.EINVAL, $"Size {size} is not a positive multiple of the page size.");
         }
         int order = (flags & GuestMemfdFlags.Hugetlb2M) != 0 ? 9 : (flags & GuestMemfdFlags.Hugetlb1G) != 0 ? 18 : 0;
-        long reserved = 0;
+        var owner = FrameOwner.New(FrameOwnerKind.GuestMemfd);
+        HugePageReservation? reservation = null;
         if (order != 0)
         {
             long folioBytes = (long)Page.Size << order;
@@ -83,13 +85,16 @@ internal sealed partial class GuestMemfdFile : HostFile
             {
                 throw new GmemException(op, Errno.EINVAL, $"Size {size} is not a multiple of the {folioBytes >> 20} MiB huge page.");
             }
-            reserved = size / folioBytes;
-            if (!frames.TryReserveHuge(order, reserved))
+            try
             {
-                throw new GmemException(op, Errno.ENOMEM, $"The huge-page pool cannot reserve {reserved} pages of {folioBytes >> 20} MiB.");
+                reservation = frames.ReserveHuge(order, size / folioBytes, owner);
+            }
+            catch (GmemException e) when (e.Errno == Errno.ENOMEM)
+            {
+                throw new GmemException(op, Errno.ENOMEM, $"The huge-page pool cannot reserve {size / folioBytes} pages of {folioBytes >> 20} MiB.", innerException: e);
             }
         }
-        var inode = new GuestMemfdInode(frames, size, flags, order, reserved);
+        var inode = new GuestMemfdInode(frames, size, flags, order, owner, reservation);
         var file = new GuestMemfdFile(inode, vm);
         inode.FilesLocked.Add(file);
         vm.Get();
@@ -101,7 +106,7 @@ internal sealed partial class GuestMemfdFile : HostFile
 
     /// <summary>
     /// fallocate (spec §2.3/§2.4) with the VFS checks first: offset &lt; 0 or length ≤ 0 → EINVAL; unknown mode
-    /// bits → EOPNOTSUPP; PUNCH without KEEP_SIZE → EOPNOTSUPP; offset + length past the maximum file size →
+    /// bits or several mode bits → EOPNOTSUPP; PUNCH without KEEP_SIZE → EOPNOTSUPP; offset + length past the maximum file size →
     /// EFBIG; then guest_memfd: no KEEP_SIZE or other mode bits → EOPNOTSUPP; unaligned → EINVAL (huge files:
     /// aligned to the huge page); allocation past EOF → EINVAL. Punch past EOF succeeds and does nothing.
     /// </summary>
@@ -130,10 +135,6 @@ internal sealed partial class GuestMemfdFile : HostFile
                 break;
             case FallocateFlags.CollapseRange:
             case FallocateFlags.InsertRange:
-                if ((mode & ~FallocModeMask) != 0)
-                {
-                    throw new GmemException(op, Errno.EINVAL);
-                }
                 break;
             default:
                 throw new GmemException(op, Errno.EOPNOTSUPP);

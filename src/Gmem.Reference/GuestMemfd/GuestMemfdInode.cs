@@ -14,6 +14,7 @@
 // which is what makes a lookup under the shared lock safe to use.
 
 using Gmem.Reference.Host;
+using Gmem.Reference.Mm;
 
 namespace Gmem.Reference.GuestMemfd;
 
@@ -27,19 +28,23 @@ internal sealed partial class GuestMemfdInode
     private readonly object _mappingsLock = new();
     private readonly HashSet<Vma> _mappings = [];
     private readonly List<GuestMemfdFile> _files = [];
-    private readonly long _reservedHugePages;
+    private readonly HugePageReservation? _reservation;
     private bool _freed;
 
     /// <summary>Creates the inode; the caller has validated size and flags and taken the huge-page reservation.</summary>
-    public GuestMemfdInode(FrameAccess frames, long size, GuestMemfdFlags flags, int folioOrder, long reservedHugePages)
+    public GuestMemfdInode(FrameAccess frames, long size, GuestMemfdFlags flags, int folioOrder, FrameOwner owner, HugePageReservation? reservation)
     {
         _frames = frames;
         Size = size;
         Flags = flags;
         FolioOrder = folioOrder;
-        _reservedHugePages = reservedHugePages;
+        Owner = owner;
+        _reservation = reservation;
         Number = (ulong)Interlocked.Increment(ref s_nextInode);
     }
+
+    /// <summary>The frame owner of every folio of this inode (invariant 4: one owner per frame).</summary>
+    public FrameOwner Owner { get; }
 
     /// <summary>Bytes, fixed at creation.</summary>
     public long Size { get; }
@@ -131,7 +136,7 @@ internal sealed partial class GuestMemfdInode
                 return existing;
             }
             ObjectDisposedException.ThrowIf(_freed, this);
-            FolioRef frames = FolioOrder == 0 ? _frames.AllocateFolio(0) : _frames.TakeHuge(FolioOrder);
+            Folio frames = _reservation is null ? _frames.AllocateFolio(0, Owner) : _reservation.Allocate();
             var folio = new GmemFolio(frames, folioIndex);
             _cache.Add(folioIndex, folio);
             return folio;
@@ -148,7 +153,7 @@ internal sealed partial class GuestMemfdInode
         {
             if (!folio.IsUptodate)
             {
-                _frames.Zero(folio.Folio.Head, folio.Folio.Frames);
+                _frames.ZeroOnFirstUse(folio.Folio);
                 folio.IsUptodate = true;
             }
         }
@@ -163,6 +168,7 @@ internal sealed partial class GuestMemfdInode
             _frames.Write(folio.FrameOf(index), 0, content);
             if (folio.Order == 0)
             {
+                _frames.SetUptodate(folio.Folio);
                 folio.IsUptodate = true;
             }
         }
@@ -182,10 +188,7 @@ internal sealed partial class GuestMemfdInode
         {
             if (!folio.DirectMapRemoved)
             {
-                for (ulong i = 0; i < folio.Folio.Frames; i++)
-                {
-                    _frames.RemoveFromDirectMap(folio.Folio.Head + i);
-                }
+                _frames.RemoveFromDirectMap(folio.Folio);
                 folio.DirectMapRemoved = true;
             }
         }
@@ -268,9 +271,9 @@ internal sealed partial class GuestMemfdInode
             {
                 FreeFolioLocked(key);
             }
-            if (!_freed && _reservedHugePages > 0)
+            if (!_freed)
             {
-                _frames.UnreserveHuge(FolioOrder, _reservedHugePages);
+                _reservation?.Dispose();
             }
             _freed = true;
         }
@@ -282,14 +285,7 @@ internal sealed partial class GuestMemfdInode
         {
             return;
         }
-        // Freeing restores the direct map (the allocator's job), so a NoDirectMap frame comes back here.
-        if (FolioOrder == 0)
-        {
-            _frames.FreeFolio(folio.Folio);
-        }
-        else
-        {
-            _frames.ReturnHuge(folio.Folio);
-        }
+        // A NoDirectMap folio comes back into the direct map here, before the allocator gets it.
+        _frames.FreeFolio(folio.Folio, folio.DirectMapRemoved);
     }
 }

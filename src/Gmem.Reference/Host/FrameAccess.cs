@@ -1,183 +1,93 @@
-// The frame operations the host process and the guest memory file need from memory management.
+// The frame operations the host process and the guest memory file need from memory management, over
+// one MemoryManager (Mm/): the buddy allocator for anonymous pages, memfd pages and base gmem folios,
+// huge-page reservations for Hugetlb files, the direct map, and content copies.
 //
-// TEMPORARY BACKEND: a managed stand-in until the Mm layer (PhysicalMemory, PageAllocator,
-// HugePagePool, DirectMap, KernelAccess) is merged; the members are the contract the rest of
-// GuestMemfd/ and Host/ is written against.
+// Content copies here are user or hardware accesses (through a host page table entry or a stage-2
+// leaf), so they go to PhysicalMemory directly, not through the direct map; only zeroing (a kernel
+// clear_page) goes through the direct map's view, before a NoDirectMap frame leaves it.
 //
-// Locking: one lock around the frame map; frame contents are copied without it (the callers' locks keep
-// a frame from being freed while it is copied).
+// Locking: none of its own; each Mm component locks itself. Callers' locks keep a frame from being freed
+// while it is copied.
+
+using Gmem.Reference.Mm;
 
 namespace Gmem.Reference.Host;
 
 /// <summary>Allocation, freeing and content access of frames for the host and guest memory files.</summary>
-internal sealed class FrameAccess
+internal sealed class FrameAccess : IDisposable
 {
-    private readonly object _lock = new();
-    private readonly Dictionary<ulong, byte[]> _frames = [];
-    private readonly HashSet<ulong> _removedFromDirectMap = [];
-    private readonly ulong _totalFrames;
-    private readonly int _huge2M;
-    private readonly int _huge1G;
-    private int _reserved2M;
-    private int _reserved1G;
-    private ulong _next = 1;
+    private readonly FrameOwner _anonymous = FrameOwner.New(FrameOwnerKind.Anonymous);
 
-    /// <summary>Creates the frame store.</summary>
+    /// <summary>Creates the memory of one Reference host.</summary>
     public FrameAccess(ReferenceOptions options)
     {
-        _totalFrames = (ulong)options.MemoryBytes >> Page.Shift;
-        _huge2M = options.HugePages2M;
-        _huge1G = options.HugePages1G;
+        Mm = new MemoryManager(options);
     }
 
-    /// <summary>Frames currently allocated (anonymous pages and folio frames).</summary>
-    public long AllocatedFrames
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _frames.Count;
-            }
-        }
-    }
+    /// <summary>The memory management underneath.</summary>
+    public MemoryManager Mm { get; }
 
-    /// <summary>Huge pages of <paramref name="order"/> reserved by files.</summary>
-    public int ReservedHugePages(int order)
-    {
-        lock (_lock)
-        {
-            return order == 9 ? _reserved2M : _reserved1G;
-        }
-    }
+    /// <summary>Frames currently allocated (buddy and pool).</summary>
+    public long AllocatedFrames => (long)(Mm.TotalFrames - Mm.FreeFrames);
 
     /// <summary>A zeroed anonymous frame.</summary>
     /// <exception cref="GmemException">ENOMEM.</exception>
-    public Pfn AllocateAnonymous() => AllocateFolio(0, zero: true).Head;
+    public Pfn AllocateAnonymous()
+    {
+        Folio folio = Mm.Allocator.Allocate(0, _anonymous);
+        Mm.ZeroOnFirstUse(folio);
+        return folio.Head;
+    }
 
     /// <summary>Frees an anonymous frame.</summary>
-    public void FreeAnonymous(Pfn frame) => FreeFolio(new FolioRef(frame, 0));
+    public void FreeAnonymous(Pfn frame) => Mm.Free(new Folio(frame, 0));
 
-    /// <summary>A folio of 2^<paramref name="order"/> frames from the buddy allocator; contents are not zeroed.</summary>
-    public FolioRef AllocateFolio(int order, bool zero = false)
+    /// <summary>A folio of 2^<paramref name="order"/> frames from the buddy allocator for <paramref name="owner"/>; not zeroed.</summary>
+    /// <exception cref="GmemException">ENOMEM.</exception>
+    public Folio AllocateFolio(int order, FrameOwner owner) => Mm.Allocator.Allocate(order, owner);
+
+    /// <summary>Reserves <paramref name="pages"/> huge pages of <paramref name="order"/> for <paramref name="owner"/>.</summary>
+    /// <exception cref="GmemException">ENOMEM: the pool cannot promise them.</exception>
+    public HugePageReservation ReserveHuge(int order, long pages, FrameOwner owner) =>
+        pages > int.MaxValue
+            ? throw new GmemException("hugetlb_reserve_pages", Errno.ENOMEM)
+            : Mm.HugePages.Reserve(order, (int)pages, owner);
+
+    /// <summary>
+    /// Gives a folio back: releases an exclusive pin, restores the direct map if the frames left it, then
+    /// frees the owner's reference (buddy or pool).
+    /// </summary>
+    public void FreeFolio(Folio folio, bool directMapRemoved)
     {
-        lock (_lock)
+        Mm.Pins.ReleaseExclusiveOnFree(folio);
+        if (directMapRemoved)
         {
-            ulong frames = 1UL << order;
-            if ((ulong)_frames.Count + frames > _totalFrames)
-            {
-                throw new GmemException("alloc_pages", Errno.ENOMEM);
-            }
-            ulong head = (_next + frames - 1) & ~(frames - 1);
-            _next = head + frames;
-            for (ulong i = 0; i < frames; i++)
-            {
-                _frames.Add(head + i, new byte[Page.Size]);
-            }
-            return new FolioRef(new Pfn(head), order);
+            Mm.DirectMap.Restore(folio);
         }
+        Mm.Free(folio);
     }
 
-    /// <summary>Frees a folio's frames (restoring any that left the direct map).</summary>
-    public void FreeFolio(FolioRef folio)
-    {
-        lock (_lock)
-        {
-            for (ulong i = 0; i < folio.Frames; i++)
-            {
-                bool removed = _frames.Remove(folio.Head.Value + i);
-                Debug.Assert(removed, "double free");
-                _removedFromDirectMap.Remove(folio.Head.Value + i);
-            }
-        }
-    }
+    /// <summary>Zeroes the folio unless already initialised (zero on first use); returns whether it zeroed.</summary>
+    public bool ZeroOnFirstUse(Folio folio) => Mm.ZeroOnFirstUse(folio);
 
-    /// <summary>Reserves <paramref name="count"/> huge pages of <paramref name="order"/> (9 or 18) for a file.</summary>
-    public bool TryReserveHuge(int order, long count)
-    {
-        lock (_lock)
-        {
-            if (order == 9)
-            {
-                if (_reserved2M + count > _huge2M)
-                {
-                    return false;
-                }
-                _reserved2M += (int)count;
-                return true;
-            }
-            if (_reserved1G + count > _huge1G)
-            {
-                return false;
-            }
-            _reserved1G += (int)count;
-            return true;
-        }
-    }
+    /// <summary>Marks the folio's content initialised (populate wrote it).</summary>
+    public void SetUptodate(Folio folio) => Mm.Frames.SetUptodate(folio);
 
-    /// <summary>Returns a reservation.</summary>
-    public void UnreserveHuge(int order, long count)
-    {
-        lock (_lock)
-        {
-            if (order == 9)
-            {
-                _reserved2M -= (int)count;
-            }
-            else
-            {
-                _reserved1G -= (int)count;
-            }
-        }
-    }
-
-    /// <summary>Takes a reserved huge folio (the reservation is consumed until <see cref="ReturnHuge"/>).</summary>
-    public FolioRef TakeHuge(int order) => AllocateFolio(order);
-
-    /// <summary>Gives a huge folio back to the pool (its reservation stays with the file).</summary>
-    public void ReturnHuge(FolioRef folio) => FreeFolio(folio);
-
-    /// <summary>Zeroes frames through the kernel's direct map.</summary>
-    public void Zero(Pfn first, ulong frames)
-    {
-        for (ulong i = 0; i < frames; i++)
-        {
-            Array.Clear(Get(first + i));
-        }
-    }
-
-    /// <summary>Removes a frame from the direct map.</summary>
-    public void RemoveFromDirectMap(Pfn frame)
-    {
-        lock (_lock)
-        {
-            _removedFromDirectMap.Add(frame.Value);
-        }
-    }
+    /// <summary>Removes the folio's frames from the direct map.</summary>
+    public void RemoveFromDirectMap(Folio folio) => Mm.DirectMap.Remove(folio);
 
     /// <summary>Whether a frame is in the direct map.</summary>
-    public bool IsInDirectMap(Pfn frame)
-    {
-        lock (_lock)
-        {
-            return _frames.ContainsKey(frame.Value) && !_removedFromDirectMap.Contains(frame.Value);
-        }
-    }
+    public bool IsInDirectMap(Pfn frame) => Mm.DirectMap.IsMapped(frame);
 
-    /// <summary>Copies from a frame through a user mapping.</summary>
-    public void Read(Pfn frame, int offset, Span<byte> destination) => Get(frame).AsSpan(offset, destination.Length).CopyTo(destination);
+    /// <summary>Copies from a frame through a user mapping or a stage-2 leaf.</summary>
+    public void Read(Pfn frame, int offset, Span<byte> destination) => Mm.Memory.Read(frame, offset, destination);
 
-    /// <summary>Copies into a frame through a user mapping.</summary>
-    public void Write(Pfn frame, int offset, ReadOnlySpan<byte> source) => source.CopyTo(Get(frame).AsSpan(offset));
+    /// <summary>Copies into a frame through a user mapping or a stage-2 leaf.</summary>
+    public void Write(Pfn frame, int offset, ReadOnlySpan<byte> source) => Mm.Memory.Write(frame, offset, source);
 
     /// <summary>Copies a whole frame.</summary>
-    public void CopyFrame(Pfn source, Pfn destination) => Get(source).CopyTo(Get(destination), 0);
+    public void CopyFrame(Pfn source, Pfn destination) => Mm.Memory.CopyFrames(source, destination, 1);
 
-    private byte[] Get(Pfn frame)
-    {
-        lock (_lock)
-        {
-            return _frames[frame.Value];
-        }
-    }
+    /// <summary>Unmaps the arena (only when nothing refers to a frame any more).</summary>
+    public void Dispose() => Mm.Dispose();
 }

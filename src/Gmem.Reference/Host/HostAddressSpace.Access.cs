@@ -158,6 +158,7 @@ internal sealed partial class HostAddressSpace
             }
             SplitAtLocked(address);
             SplitAtLocked(end);
+            Notify(address, end, start: true);
             lock (PageTableLock)
             {
                 foreach (Vma vma in CoveringLocked(address, end)!)
@@ -165,6 +166,7 @@ internal sealed partial class HostAddressSpace
                     vma.Protection = protection;
                 }
             }
+            Notify(address, end, start: false);
         }
         finally
         {
@@ -335,17 +337,34 @@ internal sealed partial class HostAddressSpace
             vma.File.FaultShared(vma, vma.FileIndexOf(page), write, at);
             return;
         }
-        // A write to a private file mapping: copy the file page into an anonymous frame (copy on write).
+        // A write to a private file mapping: copy the file page into an anonymous frame (copy on write),
+        // replacing the entry, so secondary MMUs that mapped the file page must let it go first.
+        bool present;
         lock (PageTableLock)
         {
-            if (vma.EntriesLocked.TryGetValue(page.Value >> Page.Shift, out PageTableEntry entry) && !entry.IsAnonymous)
+            present = vma.EntriesLocked.ContainsKey(page.Value >> Page.Shift);
+        }
+        if (!present)
+        {
+            vma.File.FaultShared(vma, vma.FileIndexOf(page), write: false, at);
+            return;
+        }
+        Notify(page, page + (long)Page.Size, start: true);
+        try
+        {
+            lock (PageTableLock)
             {
-                Pfn copy = _frames.AllocateAnonymous();
-                _frames.CopyFrame(entry.Frame, copy);
-                vma.EntriesLocked[page.Value >> Page.Shift] = new PageTableEntry(copy, Writable: true, IsAnonymous: true);
-                return;
+                if (vma.EntriesLocked.TryGetValue(page.Value >> Page.Shift, out PageTableEntry entry) && !entry.IsAnonymous)
+                {
+                    Pfn copy = _frames.AllocateAnonymous();
+                    _frames.CopyFrame(entry.Frame, copy);
+                    vma.EntriesLocked[page.Value >> Page.Shift] = new PageTableEntry(copy, Writable: true, IsAnonymous: true);
+                }
             }
         }
-        vma.File.FaultShared(vma, vma.FileIndexOf(page), write: false, at);
+        finally
+        {
+            Notify(page, page + (long)Page.Size, start: false);
+        }
     }
 }

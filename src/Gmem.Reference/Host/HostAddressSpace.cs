@@ -96,15 +96,22 @@ internal sealed partial class HostAddressSpace
         {
             SplitAtLocked(address);
             SplitAtLocked(end);
-            lock (PageTableLock)
+            List<Vma> gone = [.. _areas.Where(v => v.Start >= address && v.End <= end)];
+            if (gone.Count > 0)
             {
-                foreach (Vma vma in _areas.Where(v => v.Start >= address && v.End <= end).ToList())
+                // Secondary MMUs drop what they derived from these entries before the frames can go.
+                Notify(address, end, start: true);
+                lock (PageTableLock)
                 {
-                    FreeAnonymousLocked(vma, vma.Start, vma.End);
-                    vma.EntriesLocked.Clear();
-                    _areas.Remove(vma);
-                    released.Add(vma);
+                    foreach (Vma vma in gone)
+                    {
+                        FreeAnonymousLocked(vma, vma.Start, vma.End);
+                        vma.EntriesLocked.Clear();
+                        _areas.Remove(vma);
+                        released.Add(vma);
+                    }
                 }
+                Notify(address, end, start: false);
             }
         }
         finally

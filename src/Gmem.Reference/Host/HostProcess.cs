@@ -70,7 +70,7 @@ internal sealed class HostProcess : IHostProcess
 
     /// <summary>
     /// mmap of a descriptor, in the kernel's check order: unaligned offset → EINVAL; bad descriptor → EBADF;
-    /// length ≤ 0 → EINVAL; neither/both of MAP_SHARED/MAP_PRIVATE → EINVAL; PROT_EXEC on a noexec file →
+    /// length ≤ 0 → EINVAL; no mapping type → EINVAL (SHARED|PRIVATE is MAP_SHARED_VALIDATE); PROT_EXEC on a noexec file →
     /// EPERM; then the file's own mmap (no mmap → ENODEV; guest memory: ENODEV without MMAP, EINVAL unless shared).
     /// </summary>
     public HostMapping MapFile(int fd, long offset, long length, MapProtection protection, MapFlags flags)
@@ -87,17 +87,18 @@ internal sealed class HostProcess : IHostProcess
             {
                 throw new GmemException(op, Errno.EINVAL, $"Length {length}.");
             }
+            // MAP_SHARED | MAP_PRIVATE is MAP_SHARED_VALIDATE (0x03): a shared mapping.
             MapFlags type = flags & (MapFlags.Shared | MapFlags.Private);
-            if (type is not (MapFlags.Shared or MapFlags.Private))
+            if (type == 0)
             {
-                throw new GmemException(op, Errno.EINVAL, "Exactly one of MAP_SHARED and MAP_PRIVATE is needed.");
+                throw new GmemException(op, Errno.EINVAL, "No mapping type (MAP_SHARED or MAP_PRIVATE).");
             }
             if ((protection & MapProtection.Exec) != 0 && !file.AllowsExec)
             {
                 throw new GmemException(op, Errno.EPERM, "PROT_EXEC on a file of a noexec mount.");
             }
             file.CheckMmap(flags, protection);
-            Vma vma = AddressSpace.Map(length, protection, type == MapFlags.Shared, file, PageIndex.FromOffset(offset));
+            Vma vma = AddressSpace.Map(length, protection, (type & MapFlags.Shared) != 0, file, PageIndex.FromOffset(offset));
             return NewMapping(vma, length);
         }
         catch

@@ -18,7 +18,7 @@ internal sealed class KvmDeviceFile : HostFile
     public override long Seek(long offset, SeekOrigin whence) => 0;
 
     /// <inheritdoc/>
-    public override FileStatus Stat() => new(0, Page.Size, 0, 0x2000 | 0x1B6, 0x400);
+    public override FileStatus Stat() => new(0, Page.Size, 0, 0x2000 | 0x180, 0x400);
 
     /// <inheritdoc/>
     public override int Ioctl(uint request) =>

@@ -18,6 +18,9 @@ internal sealed class VmFile(Vm vm) : HostFile
     public override int StatusFlags => FileDescriptorState.ReadWrite;
 
     /// <inheritdoc/>
+    public override long Seek(long offset, SeekOrigin whence) => 0;
+
+    /// <inheritdoc/>
     public override FileStatus Stat() => new(0, Page.Size, 0, 0x180, _inode);
 
     /// <inheritdoc/>

@@ -4,8 +4,9 @@ namespace Gmem.Reference.Mm;
 
 /// <summary>
 /// The metadata of one frame, 16 bytes (the kernel's <c>struct page</c>, much reduced). Fields overlap
-/// by state as in the kernel: a free buddy block's head reuses the reference count and owner words as
-/// its free-list links.
+/// by state as in the kernel: a free buddy block's head reuses the pin and owner words as its free-list
+/// links. The reference count is never overlaid, so it reads 0 on every free frame and a speculative
+/// "get unless zero" cannot corrupt a free list.
 /// </summary>
 [StructLayout(LayoutKind.Explicit, Size = 16)]
 internal struct FrameEntry
@@ -17,13 +18,14 @@ internal struct FrameEntry
     [FieldOffset(0)]
     public int RefCount;
 
-    /// <summary>Buddy block head: index of the previous block on its free list.</summary>
-    [FieldOffset(0)]
-    public uint FreePrev;
 
     /// <summary>The pin word of this frame, see <see cref="PinWord"/>.</summary>
     [FieldOffset(4)]
     public uint PinState;
+
+    /// <summary>Buddy block head: index of the previous block on its free list.</summary>
+    [FieldOffset(4)]
+    public uint FreePrev;
 
     /// <summary>Allocated frame: the owner's id.</summary>
     [FieldOffset(8)]
@@ -42,6 +44,9 @@ internal struct FrameEntry
     public readonly int Order => (int)((Meta >> 16) & 0xFF);
 
     public readonly FrameOwnerKind OwnerKind => (FrameOwnerKind)(Meta >> 24);
+
+    /// <summary>Flags other subsystems own, kept when the allocator rewrites a frame's state.</summary>
+    public const uint PersistentFlags = (uint)(FrameFlags.Pool | FrameFlags.NoDirectMap | FrameFlags.Poisoned);
 
     public static uint MakeMeta(FrameFlags flags, int order, FrameOwnerKind kind) =>
         (uint)flags | ((uint)order << 16) | ((uint)kind << 24);
