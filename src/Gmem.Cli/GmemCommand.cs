@@ -8,6 +8,7 @@ internal static class GmemCommand
     public static RootCommand Build()
     {
         var root = new RootCommand("gmem: fd-based guest private memory for virtual machines, on Linux KVM and on the managed Reference platform.");
+        root.Subcommands.Add(ProbeCommand.Create());
         return root;
     }
 }

@@ -14,6 +14,9 @@ public readonly record struct GpaRange(Gpa Start, ulong Length)
     /// <summary>Whether the two ranges overlap or touch.</summary>
     public bool Adjoins(GpaRange other) => Start <= other.End && other.Start <= End;
 
+    /// <summary>Whether the two ranges share at least one byte.</summary>
+    public bool Overlaps(GpaRange other) => Start < other.End && other.Start < End;
+
     /// <summary>Whether <paramref name="other"/> lies inside this range.</summary>
     public bool Contains(GpaRange other) => Start <= other.Start && other.End <= End;
 
