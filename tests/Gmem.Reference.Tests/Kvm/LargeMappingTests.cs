@@ -49,6 +49,27 @@ public sealed class LargeMappingTests
     }
 
     [Fact]
+    public void Fault_EveryBlockOfGigabyte_512LeavesOf2M()
+    {
+        using var vm = new GuestVm(VmType.SwProtected, new ReferenceOptions { HugePages2M = 512, MemoryBytes = 2L << 30 });
+        using IGuestMemfd gmem = vm.CreateGmem(Size, GuestMemfdFlags.Hugetlb2M);
+        vm.AddGmemSlot(1, Base, gmem, 0, Size);
+        vm.SetPrivate(Base, (ulong)Size, true);
+        Vcpu vcpu = vm.AddVcpu(0, a =>
+        {
+            var loop = a.NewLabel();
+            a.MovImmediate(Register.R1, Base).MovImmediate(Register.R3, (ulong)Size / Block)
+                .Bind(loop).Load(8, Register.R2, Register.R1).AddImmediate(Register.R1, Register.R1, (long)Block)
+                .Loop(Register.R3, loop).Hlt();
+        });
+
+        vm.RunToHalt(vcpu);
+
+        Assert.Equal(512, vm.Core.Stage2.LeafCount(MappingLevel.Block2M));
+        Assert.Equal(512, vcpu.StageTwoMisses - 1);
+    }
+
+    [Fact]
     public void Fault_BaseFolios_Map4K()
     {
         using var vm = new GuestVm(VmType.SwProtected);
