@@ -163,7 +163,15 @@ internal sealed partial class GuestMemfdFile : HostFile
         {
             throw new GmemException(op, Errno.EINVAL, $"[{offset}, +{length}) extends past the end of the file ({Size} bytes).");
         }
-        Inode.Allocate(first, end);
+        try
+        {
+            Inode.Allocate(first, end);
+        }
+        catch (GmemException e) when (e.Errno == Errno.ENOMEM && e.Operation != op)
+        {
+            // Pages allocated before the failure stay allocated, as in the kernel.
+            throw new GmemException(op, Errno.ENOMEM, e.Message, innerException: e);
+        }
     }
 
     /// <summary>guest_memfd's mmap (spec §2.5): ENODEV without MMAP, EINVAL unless MAP_SHARED.</summary>

@@ -88,10 +88,19 @@ internal sealed class Vma
         (PageIndex from, PageIndex to) = FileRange;
         PageIndex lo = first > from ? first : from;
         PageIndex hi = end < to ? end : to;
-        int removed = 0;
-        for (PageIndex i = lo; i < hi; i += 1)
+        if (lo >= hi)
         {
-            ulong vpn = AddressOf(i).Value >> Page.Shift;
+            return 0;
+        }
+        ulong firstVpn = AddressOf(lo).Value >> Page.Shift;
+        ulong endVpn = firstVpn + (hi - lo);
+        // Walk whichever is smaller: the range or the entries (a punch of a huge range over a sparse mapping).
+        IEnumerable<ulong> candidates = hi - lo <= (ulong)_entries.Count
+            ? Enumerable.Range(0, (int)(hi - lo)).Select(i => firstVpn + (ulong)i)
+            : _entries.Keys.Where(k => k >= firstVpn && k < endVpn).ToList();
+        int removed = 0;
+        foreach (ulong vpn in candidates)
+        {
             if (_entries.TryGetValue(vpn, out PageTableEntry entry) && !entry.IsAnonymous && _entries.Remove(vpn))
             {
                 removed++;

@@ -102,4 +102,24 @@ public sealed class GuestMemfdStateTests
         Assert.Equal(4, mapped.Count);
         Assert.DoesNotContain(mapped, m => privateFrames.Contains(m.Frame));
     }
+
+    [Fact]
+    public void OutOfMemory_FallocateEnomem_LookupEnomemValue_HostSigbus()
+    {
+        using var hypervisor = new ReferenceHypervisor(new ReferenceOptions { MemoryBytes = 2L << 20, HugePages2M = 0, UseHostHugePages = false });
+        using var vm = (Gmem.Reference.Kvm.Vm)hypervisor.CreateVm();
+        long frames = (long)hypervisor.Frames.Mm.Allocator.FreeFrames;
+        using IGuestMemfd gmem = vm.CreateGuestMemfd((frames + 8) * Pg, GuestMemfdFlags.Mmap | GuestMemfdFlags.InitShared);
+        var e = Assert.Throws<GmemException>(() => gmem.Fallocate(FallocateMode.Allocate, 0, (frames + 8) * Pg));
+        Assert.Equal(Errno.ENOMEM, e.Errno);
+        Assert.Equal("fallocate", e.Operation);
+        Assert.Equal(frames, ReferenceTestHost.FileOf(gmem).Inode.FolioCount);
+        GmemBinding binding = ReferenceTestHost.Bind(vm, gmem, 0, 0, (ulong)((frames + 8) * Pg));
+        Assert.False(binding.TryGetPfn(new Gfn((ulong)frames + 1), out _, out _, out Errno error), "no memory");
+        Assert.Equal(Errno.ENOMEM, error);
+        using HostMapping map = gmem.Map(0, (frames + 8) * Pg);
+        Assert.Throws<HostAccessFault>(() => map.Read((frames + 2) * Pg, new byte[1]));
+        gmem.Fallocate(FallocateMode.PunchHole, 0, Pg);
+        Assert.True(binding.TryGetPfn(new Gfn((ulong)frames + 1), out _, out _, out _), "a freed frame is reused");
+    }
 }
