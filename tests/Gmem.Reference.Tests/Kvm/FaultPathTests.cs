@@ -136,4 +136,30 @@ public sealed class FaultPathTests
         Assert.Equal(Errno.EINVAL, Assert.Throws<GmemException>(() => vm.Vm.EnableCapability(Capability.ExitHypercall, 1)).Errno);
         Assert.Equal(Errno.EINVAL, Assert.Throws<GmemException>(() => vm.Vm.EnableCapability(Capability.UserMemory2, 0)).Errno);
     }
+
+    [Fact]
+    public void Run_LoopOverMappedPages_StageTwoHitsAllocateNothing()
+    {
+        using var vm = new GuestVm(VmType.SwProtected);
+        using IGuestMemfd gmem = vm.CreateGmem(4 * Page.Size);
+        vm.AddGmemSlot(1, DataGpa, gmem, 0, 4 * Page.Size);
+        vm.SetPrivate(DataGpa, 2 * Page.Size, true);
+        Vcpu vcpu = vm.AddVcpu(0, a =>
+        {
+            var loop = a.NewLabel();
+            a.MovImmediate(Register.R1, DataGpa).Bind(loop)
+                .Store(8, Register.R1, 0, Register.R4).Load(8, Register.R2, Register.R1, Page.Size)
+                .Load(8, Register.R2, Register.R1, 2 * Page.Size).Store(8, Register.R1, 3 * Page.Size, Register.R2)
+                .AddImmediate(Register.R4, Register.R4, 1).Jump(loop);
+        });
+        Assert.IsType<VcpuExit.Interrupted>(vcpu.Run(10_000));
+        long misses = vcpu.StageTwoMisses;
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Assert.IsType<VcpuExit.Interrupted>(vcpu.Run(100_000));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(misses, vcpu.StageTwoMisses);
+        Assert.Equal(0, allocated);
+    }
 }
