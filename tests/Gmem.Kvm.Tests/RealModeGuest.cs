@@ -35,6 +35,17 @@ internal sealed class RealModeGuest : IDisposable
     public HostMapping Mapping { get; }
     public KvmVcpu Vcpu { get; }
 
+    /// <summary>
+    /// One <see cref="KvmVcpu.Run"/> under a watchdog: if the run has not returned after
+    /// <paramref name="seconds"/>, <see cref="KvmVcpu.RequestExit"/> kicks it and the run comes back as
+    /// <see cref="VcpuExit.Interrupted"/> (which the caller then sees as the unexpected exit it is).
+    /// </summary>
+    public VcpuExit Run(double seconds = 10)
+    {
+        using var watchdog = new Timer(_ => Vcpu.RequestExit(), null, TimeSpan.FromSeconds(seconds), TimeSpan.FromSeconds(1));
+        return Vcpu.Run();
+    }
+
     public void Dispose()
     {
         Vcpu.Dispose();

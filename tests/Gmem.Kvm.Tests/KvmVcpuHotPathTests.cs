@@ -1,0 +1,52 @@
+using Gmem.Kvm;
+using Gmem.TestSupport;
+
+namespace Gmem.Kvm.Tests;
+
+/// <summary>The port-I/O exit path: many exits in a row, and no allocation per exit once warmed up.</summary>
+public class KvmVcpuHotPathTests
+{
+    // mov cx, count; l: out 0x10, al; inc al; loop l; hlt
+    private static byte[] OutLoop(ushort count) =>
+        [0xB9, (byte)count, (byte)(count >> 8), 0xE6, 0x10, 0xFE, 0xC0, 0xE2, 0xFA, 0xF4];
+
+    [KvmFact]
+    public void Run_ThousandsOfOutExits_EveryValueInOrderThenHlt()
+    {
+        const int count = 20_000;
+        using var guest = new RealModeGuest(OutLoop(count));
+        // One watchdog for the whole loop (a per-run timer would allocate): a stuck run ends as Interrupted.
+        using var watchdog = new Timer(_ => guest.Vcpu.RequestExit(), null, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(1));
+        int seen = 0;
+        VcpuExit exit;
+        while ((exit = guest.Vcpu.Run()) is VcpuExit.Io io)
+        {
+            Assert.Equal((byte)seen, (byte)io.Value);
+            seen++;
+        }
+        Assert.IsType<VcpuExit.Hlt>(exit);
+        Assert.Equal(count, seen);
+    }
+
+    [KvmFact]
+    public void Run_SteadyOutExits_AllocateNothingPerExit()
+    {
+        const int count = 2_000;
+        using var guest = new RealModeGuest(OutLoop(count));
+        // One watchdog for the whole loop (a per-run timer would allocate): a stuck run ends as Interrupted.
+        using var watchdog = new Timer(_ => guest.Vcpu.RequestExit(), null, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(1));
+        for (int i = 0; i < 100; i++)
+        {
+            Assert.IsType<VcpuExit.Io>(guest.Vcpu.Run());   // warm up (JIT, first exit object)
+        }
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        int exits = 0;
+        while (guest.Vcpu.Run() is VcpuExit.Io)
+        {
+            exits++;
+        }
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(count - 100, exits);
+        Assert.True(allocated == 0, $"{allocated} bytes allocated over {exits} port-I/O exits; expected none.");
+    }
+}
