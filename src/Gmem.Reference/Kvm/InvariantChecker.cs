@@ -4,8 +4,8 @@
 //   1  every stage-2 leaf lies in a memslot; its kind equals the attribute of each gfn it maps; a
 //      private (or gmem-only) leaf maps exactly the frames of the bound, live guest memory file pages
 //      (not a hole, not poisoned); a shared leaf maps the frame of the host page behind userspace_addr;
-//   4  (at quiescent points, CheckFrameOwnership) every allocated frame has exactly one owner — a
-//      guest memory file folio or an anonymous host page — and the owners account for every frame;
+//   4  (at quiescent points, CheckFrameOwnership) every allocated frame has exactly one owner in the
+//      frame table, and the users of guest-memory-file and anonymous frames match those owners;
 //   5  a 2 MiB / 1 GiB leaf lies in one memslot with its backing congruent to the block, maps one
 //      folio, and covers gfns of uniform attributes;
 //   6  the invalidation witness log saw no install that ignored an overlapping invalidation.
@@ -16,6 +16,7 @@
 // valid if either snapshot maps its frame at its address.
 using Gmem.Reference.GuestMemfd;
 using Gmem.Reference.Host;
+using Gmem.Reference.Mm;
 
 namespace Gmem.Reference.Kvm;
 
@@ -84,20 +85,33 @@ internal sealed class InvariantChecker
     }
 
     /// <summary>
-    /// Invariant 4 at a quiescent point: the frames owned by <paramref name="files"/> and by anonymous
-    /// host pages are disjoint and account for every allocated frame.
+    /// Invariant 4 at a quiescent point: every allocated frame has exactly one owner in the frame table;
+    /// the folios of <paramref name="files"/> and the anonymous host pages are disjoint, are allocated to
+    /// an owner of their kind, and account for every frame the frame table gives to those kinds.
     /// </summary>
     public List<string> CheckFrameOwnership(IEnumerable<GuestMemfdFile> files)
     {
         var violations = new List<string>();
-        var owners = new Dictionary<ulong, string>();
+        var claimed = new Dictionary<ulong, string>();
+        var table = new Dictionary<ulong, FrameOwnerKind>();
+        foreach (AllocatedFolio allocated in _vm.Hypervisor.Frames.Mm.Frames.EnumerateAllocated())
+        {
+            if (allocated.Owner.IsNone)
+            {
+                violations.Add($"invariant 4: {allocated.Folio} is allocated without an owner.");
+            }
+            for (ulong i = 0; i < allocated.Folio.Frames; i++)
+            {
+                table[allocated.Folio.Head.Value + i] = allocated.Owner.Kind;
+            }
+        }
         foreach (GuestMemfdFile file in files)
         {
             foreach (GmemFolio folio in file.Inode.Folios())
             {
                 for (ulong i = 0; i < folio.Folio.Frames; i++)
                 {
-                    Own(owners, folio.Folio.Head.Value + i, $"gmem inode {file.Inode.Number} {folio.FirstPage}", violations);
+                    Claim(claimed, table, folio.Folio.Head.Value + i, FrameOwnerKind.GuestMemfd, $"gmem inode {file.Inode.Number} {folio.FirstPage}", violations);
                 }
             }
         }
@@ -105,13 +119,13 @@ internal sealed class InvariantChecker
         {
             if (anonymous)
             {
-                Own(owners, frame.Value, $"anonymous page at {address}", violations);
+                Claim(claimed, table, frame.Value, FrameOwnerKind.Anonymous, $"anonymous page at {address}", violations);
             }
         }
-        long allocated = _vm.Hypervisor.Frames.AllocatedFrames;
-        if (owners.Count != allocated)
+        int owned = table.Count(e => e.Value is FrameOwnerKind.GuestMemfd or FrameOwnerKind.Anonymous);
+        if (owned != claimed.Count)
         {
-            violations.Add($"invariant 4: {allocated} frames are allocated but {owners.Count} have an owner.");
+            violations.Add($"invariant 4: the frame table gives {owned} frames to guest memory files and anonymous memory, but {claimed.Count} are in use.");
         }
         return violations;
     }
@@ -203,11 +217,16 @@ internal sealed class InvariantChecker
         return pages;
     }
 
-    private static void Own(Dictionary<ulong, string> owners, ulong frame, string owner, List<string> violations)
+    private static void Claim(Dictionary<ulong, string> claimed, Dictionary<ulong, FrameOwnerKind> table, ulong frame,
+        FrameOwnerKind kind, string owner, List<string> violations)
     {
-        if (!owners.TryAdd(frame, owner))
+        if (!claimed.TryAdd(frame, owner))
         {
-            violations.Add($"invariant 4: frame 0x{frame:x} is owned by {owners[frame]} and by {owner}.");
+            violations.Add($"invariant 4: frame 0x{frame:x} is used by {claimed[frame]} and by {owner}.");
+        }
+        if (!table.TryGetValue(frame, out FrameOwnerKind actual) || actual != kind)
+        {
+            violations.Add($"invariant 4: frame 0x{frame:x} used by {owner} is {(table.ContainsKey(frame) ? "owned by " + actual : "free")} in the frame table.");
         }
     }
 
