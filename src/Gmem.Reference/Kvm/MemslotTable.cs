@@ -7,9 +7,10 @@
 //
 // Locking: every change runs under the VM's slots lock (the kernel's slots_lock); lock order is
 // slots lock → inode invalidation lock (Bind/Unbind) → mmu lock. Removing a slot's range from the
-// guest (delete, move, file release) is an invalidation (MmuInvalidation Begin/AddRange … End around
+// guest (delete, move) is an invalidation (MmuInvalidation Begin/AddRange … End around
 // publish + zap), so a fault that looked at the old array retries (spec §3 property 5: lookups
-// never use a slot after it is gone). A new slot is bound before it is published.
+// never use a slot after it is gone). A new slot is bound before it is published, and new guest ranges
+// (create, move) are published only while no host (mmu notifier) invalidation is in flight.
 using Gmem.Reference.GuestMemfd;
 using Gmem.Reference.Host;
 
@@ -40,11 +41,17 @@ internal sealed class MemslotTable
     private readonly HostProcess _host;
     private readonly MmuInvalidation _mmu;
     private readonly Stage2 _stage2;
+    private readonly Action<Action> _publishOutsideHvaInvalidation;
     private Memslot[] _slots = [];
 
-    /// <summary>Creates the table of <paramref name="vm"/>, whose descriptors live in <paramref name="host"/>.</summary>
-    public MemslotTable(Vm vm, bool hasPrivateMemory, HostProcess host, MmuInvalidation mmu, Stage2 stage2)
+    /// <summary>
+    /// Creates the table of <paramref name="vm"/>, whose descriptors live in <paramref name="host"/>.
+    /// <paramref name="publishOutsideHvaInvalidation"/> runs a publication of new guest ranges once no
+    /// host (mmu notifier) invalidation is in flight (spec §3 property 5).
+    /// </summary>
+    public MemslotTable(Vm vm, bool hasPrivateMemory, HostProcess host, MmuInvalidation mmu, Stage2 stage2, Action<Action> publishOutsideHvaInvalidation)
     {
+        _publishOutsideHvaInvalidation = publishOutsideHvaInvalidation;
         _vm = vm;
         _slotsLock = vm.SlotsLock;
         _hasPrivateMemory = hasPrivateMemory;
@@ -229,8 +236,11 @@ internal sealed class MemslotTable
                 file.Put();
             }
         }
-        // A new slot removes nothing from the guest: no invalidation (the kernel's KVM_MR_CREATE).
-        Publish(Insert(Volatile.Read(ref _slots), slot));
+        // A new slot removes nothing from the guest: no invalidation (the kernel's KVM_MR_CREATE). It is
+        // published only while no host invalidation is in flight: such an invalidation computed its gfn
+        // range from the slots it saw, and a fault on the new slot must not slip past it.
+        Memslot[] next = Insert(Volatile.Read(ref _slots), slot);
+        _publishOutsideHvaInvalidation(() => Publish(next));
     }
 
     private HostFile GetFile(string op, int fd)
@@ -279,11 +289,13 @@ internal sealed class MemslotTable
     private void Remove(Memslot old, Memslot? replacement)
     {
         Memslot[] next = Without(Volatile.Read(ref _slots), old);
-        if (replacement is not null)
+        if (replacement is null)
         {
-            next = Insert(next, replacement);
+            Invalidate(old.BaseGfn, old.End, next);
+            return;
         }
-        Invalidate(old.BaseGfn, old.End, next);
+        next = Insert(next, replacement);
+        _publishOutsideHvaInvalidation(() => Invalidate(old.BaseGfn, old.End, next));
     }
 
     private void Invalidate(Gfn start, Gfn end, Memslot[]? publish)

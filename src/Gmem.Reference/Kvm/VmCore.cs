@@ -31,6 +31,8 @@ internal sealed class VmCore : IGmemInvalidationTarget, IMmuNotifier
 
     private readonly ConcurrentDictionary<int, Vcpu> _vcpus = new();
     private readonly IFrameMemory _memory;
+    private readonly object _hvaGate = new();
+    private int _hvaInvalidations;
 
     /// <summary>Creates the hypervisor state of <paramref name="vm"/>.</summary>
     public VmCore(Vm vm, VmType type, HostProcess host, IFrameMemory memory, IMemoryAttributeStore? store = null)
@@ -42,7 +44,7 @@ internal sealed class VmCore : IGmemInvalidationTarget, IMmuNotifier
         MmuLock = new ReaderWriterLockSlim(LockRecursionPolicy.NoRecursion);
         Mmu = new MmuInvalidation(MmuLock);
         Stage2 = new Stage2(MmuLock);
-        Slots = new MemslotTable(vm, HasPrivateMemory, host, Mmu, Stage2);
+        Slots = new MemslotTable(vm, HasPrivateMemory, host, Mmu, Stage2, PublishOutsideHvaInvalidation);
         Attributes = new VmMemoryAttributes(store ?? new RangeAttributeStore(),
             HasPrivateMemory ? MemoryAttributes.Private : MemoryAttributes.None, SlotsLock, Slots, Mmu, Stage2);
         Faults = new FaultPath(type, Slots, Attributes, Mmu, Stage2, host.AddressSpace);
@@ -186,6 +188,11 @@ internal sealed class VmCore : IGmemInvalidationTarget, IMmuNotifier
     /// </summary>
     public void InvalidateRangeStart(Hva start, Hva end)
     {
+        // Counted before the slots are read, so a slot published later cannot be missed (property 5).
+        lock (_hvaGate)
+        {
+            _hvaInvalidations++;
+        }
         MmuLock.EnterWriteLock();
         try
         {
@@ -225,7 +232,31 @@ internal sealed class VmCore : IGmemInvalidationTarget, IMmuNotifier
     }
 
     /// <summary>The mmu notifier's invalidate_range_end.</summary>
-    public void InvalidateRangeEnd(Hva start, Hva end) => EndLocked();
+    public void InvalidateRangeEnd(Hva start, Hva end)
+    {
+        EndLocked();
+        lock (_hvaGate)
+        {
+            if (--_hvaInvalidations == 0)
+            {
+                Monitor.PulseAll(_hvaGate);
+            }
+        }
+    }
+
+    // The kernel's kvm_swap_active_memslots: wait until no mmu-notifier invalidation is in flight, and
+    // publish while holding the gate so none can start in between.
+    private void PublishOutsideHvaInvalidation(Action publish)
+    {
+        lock (_hvaGate)
+        {
+            while (_hvaInvalidations > 0)
+            {
+                Monitor.Wait(_hvaGate);
+            }
+            publish();
+        }
+    }
 
     private void EndLocked()
     {

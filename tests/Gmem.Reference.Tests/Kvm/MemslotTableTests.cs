@@ -187,4 +187,23 @@ public sealed class MemslotTableTests : IDisposable
         vm.SetUserMemoryRegion(new UserMemoryRegion(1u << 16, MemslotFlags.None, Gpa, Page.Size, 0));
         vm.SetUserMemoryRegion(new UserMemoryRegion(0, MemslotFlags.None, Gpa, Page.Size, 0));
     }
+
+    [Fact]
+    public void Set_NewSlotDuringHostInvalidation_PublishedOnlyAfterItEnds()
+    {
+        // Spec §3 property 5: a slot is not published while an mmu-notifier invalidation is in flight.
+        VmCore core = ((Vm)_vm).Core;
+        HostMapping backing = _hypervisor.Host.MapAnonymous(Page.Size);
+        core.InvalidateRangeStart(backing.Address, backing.Address + (ulong)Page.Size);
+        var create = new Thread(() => _vm.SetUserMemoryRegion(new UserMemoryRegion(5, MemslotFlags.None, Gpa, Page.Size, backing.Address.Value)));
+        create.Start();
+
+        bool finishedEarly = create.Join(TimeSpan.FromMilliseconds(300));
+        Assert.Empty(core.Slots.Slots);
+        core.InvalidateRangeEnd(backing.Address, backing.Address + (ulong)Page.Size);
+
+        Assert.False(finishedEarly, "Creation waits for the host invalidation.");
+        Assert.True(create.Join(TimeSpan.FromSeconds(10)));
+        Assert.Single(core.Slots.Slots);
+    }
 }
