@@ -13,6 +13,20 @@
 // the lock-free peeks a fault makes before it looks a page up (read barrier = Volatile.Read).
 // Every invalidation source (punch hole, attribute change, slot delete, file release, poison,
 // conversion) brackets its zap with BeginLocked/AddRangeLocked … EndLocked.
+//
+// Where the seven properties of spec §3 hold:
+//   1 no stale mapping: every source zaps inside Begin (MemslotTable.Invalidate, VmMemoryAttributes
+//     .PrePass, VmCore.InvalidateRangeAdd / InvalidateRangeStart); FaultPath installs, and delivers
+//     error exits, only after MustRetryLocked under the mmu lock; GuestBus copies under the read lock.
+//   2 balance: slot and attribute changes begin and end within one call under the slots lock; the guest
+//     memory file holds its inode lock across begin … end; the host pairs start/end.
+//   3 conservative range: the hull grows until the count returns to 0 (BeginLocked resets it at 0→1).
+//   4 seq before count: EndLocked; faults take Snapshot() before reading attributes, slots or pages.
+//   5 memslots vs host invalidations: VmCore.PublishOutsideHvaInvalidation; bind before publish,
+//     unbind after unpublish + zap.
+//   6 filters: gmem → its GmemInvalidationFilter; host → shared leaves of non-gmem-only slots;
+//     attributes → the kind being revoked (plus whole edge blocks that become uniform).
+//   7 allocation vs punch: the guest memory file's inode lock modes (GuestMemfdInode).
 using System.Diagnostics;
 
 namespace Gmem.Reference.Kvm;
