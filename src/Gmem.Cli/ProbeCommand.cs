@@ -59,7 +59,13 @@ internal static class ProbeCommand
 
     private static void Render(HostProbeReport report)
     {
-        IAnsiConsole console = AnsiConsole.Console;
+        // Plain text (no colour codes) when the output goes to a file or a pipe.
+        IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = Console.IsOutputRedirected ? AnsiSupport.No : AnsiSupport.Detect,
+            ColorSystem = Console.IsOutputRedirected ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
+            Out = new AnsiConsoleOutput(Console.Out),
+        });
         console.MarkupLine($"[bold]gmem probe[/]: kvm, kernel {Markup.Escape(report.Kernel ?? "?")}, KVM API version {report.ApiVersion}");
 
         var capabilities = new Table().Title("Capabilities (KVM_CHECK_EXTENSION)").AddColumns("capability", "number", "system", "default VM");

@@ -16,6 +16,8 @@ namespace Gmem.Kvm;
 // mode at its next check and return EINTR. What neither can interrupt: KVM's own work between two checks
 // (e.g. one emulated instruction, a page fault being resolved) — the exit comes after it. Both ways end in
 // VcpuExit.Interrupted, after which immediate_exit is cleared so the following Run() enters the guest again.
+// Any other signal delivered to the running thread (the runtime's, SIGCHLD from Process, ...) also ends a run
+// with EINTR, so Interrupted can come without a request: callers re-run.
 public sealed unsafe partial class KvmVcpu
 {
     private PendingCompletion _pending;
@@ -71,7 +73,12 @@ public sealed unsafe partial class KvmVcpu
         }
     }
 
-    /// <inheritdoc/>
+    /// <summary>
+    /// Makes the current or the next <see cref="Run"/> return <see cref="VcpuExit.Interrupted"/>: sets
+    /// <c>kvm_run.immediate_exit</c> (read when KVM_RUN starts) and, if a thread is inside KVM_RUN, kicks it with
+    /// SIGUSR2 so KVM leaves guest mode at its next check. It cannot cut short what KVM does between two checks
+    /// (one emulated instruction, a fault being resolved). Safe from any thread.
+    /// </summary>
     public void RequestExit()
     {
         bool added = false;
@@ -125,11 +132,18 @@ public sealed unsafe partial class KvmVcpu
         _pending = PendingCompletion.None;
     }
 
-    private VcpuExit Failed(kvm_run* run, Errno errno)
+    private VcpuExit Failed(kvm_run* run, Errno errno) =>
+        FailedRunExit(run, errno) ?? throw new GmemException("KVM_RUN", errno, $"vCPU {Id}.");
+
+    /// <summary>
+    /// The exit a failed <c>KVM_RUN</c> (-1 with <paramref name="errno"/>) stands for, or null when it is an error:
+    /// EINTR is <see cref="VcpuExit.Interrupted"/> (and answers a pending exit request); EFAULT or EHWPOISON with
+    /// exit reason 39 is <see cref="VcpuExit.MemoryFault"/>. For any other errno the exit reason is stale (api.rst).
+    /// </summary>
+    internal static VcpuExit? FailedRunExit(kvm_run* run, Errno errno)
     {
         if (errno == Errno.EINTR)
         {
-            // The request (if any) is answered by this exit.
             Volatile.Write(ref run->immediate_exit, 0);
             return VcpuExit.Interrupted.Instance;
         }
@@ -138,8 +152,7 @@ public sealed unsafe partial class KvmVcpu
             kvm_run_memory_fault* fault = (kvm_run_memory_fault*)((byte*)run + KvmConstants.KVM_RUN_UNION_OFFSET);
             return new VcpuExit.MemoryFault(new Gpa(fault->gpa), fault->size, fault->flags, errno);
         }
-        // Any other errno leaves exit_reason stale (api.rst): the run failed.
-        throw new GmemException("KVM_RUN", errno, $"vCPU {Id}.");
+        return null;
     }
 
     private VcpuExit Decode(kvm_run* run)

@@ -29,3 +29,11 @@ public sealed class KvmMemslotContractTests : MemslotContractTests
 
     protected override bool AcceptsSignedOffsetOverflow => !KvmKernel.Is72OrNewer;
 }
+
+/// <summary>The host process contract on the real process.</summary>
+public sealed class KvmHostProcessContractTests : HostProcessContractTests
+{
+    protected override string? SkipReason => KvmAvailability.SkipReason;
+
+    protected override IHypervisor CreateHypervisor() => KvmHypervisor.Open();
+}

@@ -49,4 +49,17 @@ public class KvmVcpuHotPathTests
         Assert.Equal(count - 100, exits);
         Assert.True(allocated == 0, $"{allocated} bytes allocated over {exits} port-I/O exits; expected none.");
     }
+
+    [KvmFact]
+    public void Run_SameShapeExits_ReuseOneExitObjectValidUntilNextRun()
+    {
+        // Documented contract: an Io exit is reused by the next exit with the same direction, port, size and
+        // count, so a handler copies what it keeps.
+        using var guest = new RealModeGuest(OutLoop(3));
+        var first = Assert.IsType<VcpuExit.Io>(guest.Vcpu.Run());
+        Assert.Equal(0u, first.Value);
+        var second = Assert.IsType<VcpuExit.Io>(guest.Vcpu.Run());
+        Assert.Same(first, second);
+        Assert.Equal(1u, second.Value);
+    }
 }

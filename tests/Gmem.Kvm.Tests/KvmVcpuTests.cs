@@ -116,4 +116,53 @@ public class KvmVcpuTests
         guest.Mapping.Read(0x2001, seen);
         Assert.Equal(0xFF, seen[0]);
     }
+
+    [KvmFact]
+    public void Run_RepOutsb_StringDataFromDataOffset()
+    {
+        // mov si, 0x2000; mov cx, 4; mov dx, 0x10; rep outsb; hlt
+        using var guest = new RealModeGuest([0xBE, 0x00, 0x20, 0xB9, 0x04, 0x00, 0xBA, 0x10, 0x00, 0xF3, 0x6E, 0xF4]);
+        guest.Mapping.Write(0x2000, "ABCD"u8);
+        var received = new List<byte>();
+        VcpuExit exit;
+        while ((exit = guest.Run()) is VcpuExit.Io io)
+        {
+            Assert.Equal(IoDirection.Out, io.Direction);
+            Assert.Equal((ushort)0x10, io.Port);
+            Assert.Equal(io.Size * (int)io.Count, io.Data.Length);
+            received.AddRange(io.Data);
+        }
+        Assert.IsType<VcpuExit.Hlt>(exit);
+        Assert.Equal("ABCD"u8.ToArray(), received.ToArray());
+    }
+
+    [KvmFact]
+    public void Run_RepInsb_HandlerDataLandsInGuestMemory()
+    {
+        // mov di, 0x3000; mov cx, 4; mov dx, 0x20; rep insb; hlt
+        using var guest = new RealModeGuest([0xBF, 0x00, 0x30, 0xB9, 0x04, 0x00, 0xBA, 0x20, 0x00, 0xF3, 0x6C, 0xF4]);
+        byte next = 0x61;
+        VcpuExit exit;
+        while ((exit = guest.Run()) is VcpuExit.Io io)
+        {
+            Assert.Equal(IoDirection.In, io.Direction);
+            for (int i = 0; i < io.Data.Length; i++)
+            {
+                io.Data[i] = next++;
+            }
+        }
+        Assert.IsType<VcpuExit.Hlt>(exit);
+        byte[] memory = new byte[4];
+        guest.Mapping.Read(0x3000, memory);
+        Assert.Equal("abcd"u8.ToArray(), memory);
+    }
+
+    [KvmFact]
+    public void CreateVcpu_SameIdTwice_Eexist()
+    {
+        using var guest = new RealModeGuest([0xF4]);
+        var e = Assert.Throws<GmemException>(() => guest.Vm.CreateVcpu(0));
+        Assert.Equal(Errno.EEXIST, e.Errno);
+        Assert.Equal("KVM_CREATE_VCPU", e.Operation);
+    }
 }

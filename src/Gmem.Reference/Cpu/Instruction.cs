@@ -10,6 +10,7 @@
 //   bytes 8–15  imm: signed 64-bit immediate (address offset, branch offset, value, port)
 // Fields an opcode does not use must be zero, so every byte pattern has one meaning or is invalid.
 using System.Buffers.Binary;
+using System.Globalization;
 
 namespace Gmem.Reference.Cpu;
 
@@ -21,6 +22,8 @@ namespace Gmem.Reference.Cpu;
 /// <param name="Immediate">Bytes 8–15.</param>
 public readonly record struct Instruction(Opcode Opcode, byte A, byte B, byte C, long Immediate)
 {
+    private static readonly string[] s_alu = ["ADD", "SUB", "AND", "OR", "XOR", "SHL", "SHR", "SAR", "MUL"];
+
     /// <summary>Bytes of every instruction (also its required alignment).</summary>
     public const int Size = 16;
 
@@ -89,8 +92,32 @@ public readonly record struct Instruction(Opcode Opcode, byte A, byte B, byte C,
         };
     }
 
-    /// <inheritdoc/>
-    public override string ToString() => $"{Opcode} a={A} b={B} c={C} imm={Immediate}";
+    /// <summary>The instruction in the assembler syntax of docs/bytecode-isa.md (e.g. <c>LD32 r3, [r4-0x2]</c>).</summary>
+    public override string ToString() => Opcode switch
+    {
+        Opcode.Hlt => "HLT",
+        Opcode.Nop => "NOP",
+        Opcode.Hypercall => "HCALL",
+        Opcode.MovImmediate => $"MOVI r{A}, {Hex(Immediate)}",
+        Opcode.Mov => $"MOV r{A}, r{B}",
+        >= Opcode.Load8 and <= Opcode.Load64 => $"LD{8 << (Opcode - Opcode.Load8)} r{A}, [r{B}{Signed(Immediate)}]",
+        >= Opcode.Store8 and <= Opcode.Store64 => $"ST{8 << (Opcode - Opcode.Store8)} [r{B}{Signed(Immediate)}], r{A}",
+        >= Opcode.Add and <= Opcode.Mul => $"{s_alu[Opcode - Opcode.Add]} r{A}, r{B}, r{C}",
+        >= Opcode.AddImmediate and <= Opcode.MulImmediate => $"{s_alu[Opcode - Opcode.AddImmediate]}I r{A}, r{B}, {Hex(Immediate)}",
+        Opcode.Branch => $"B.{(BranchCondition)C} r{A}, r{B}, {Signed(Immediate)}",
+        Opcode.Loop => $"LOOP r{A}, {Signed(Immediate)}",
+        Opcode.Fill => $"FILL [r{A}], r{B}, {Hex(Immediate)}",
+        Opcode.CompareBytes => $"CMPB [r{A}], r{B}, {Hex(Immediate)}, r{C}",
+        Opcode.Out => $"OUT {Hex(Immediate)}, r{A}, {C}",
+        Opcode.In => $"IN r{A}, {Hex(Immediate)}, {C}",
+        _ => $"(bad) {(byte)Opcode:x2} {A} {B} {C} {Hex(Immediate)}",
+    };
+
+    private static string Hex(long value) => "0x" + value.ToString("x", CultureInfo.InvariantCulture);
+
+    private static string Signed(long value) => value < 0
+        ? "-0x" + ((ulong)-value).ToString("x", CultureInfo.InvariantCulture)
+        : "+0x" + value.ToString("x", CultureInfo.InvariantCulture);
 
     private static bool IsRegister(byte field) => field < RegisterCount;
 }

@@ -103,7 +103,7 @@ public sealed class FrameTable
         return true;
     }
 
-    /// <summary>Whether the folio's content was initialised since allocation (zero on first use: see <see cref="MemoryManager.ZeroOnFirstUse"/>).</summary>
+    /// <summary>Whether the folio's content was initialised since allocation (zero on first use: see <see cref="MemoryManager.ZeroOnFirstUse(Folio)"/>).</summary>
     public bool IsUptodate(Folio folio) => (HeadEntry(folio).Flags & FrameFlags.Uptodate) != 0;
 
     /// <summary>Marks the folio's content initialised.</summary>

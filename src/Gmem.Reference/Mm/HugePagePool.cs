@@ -35,15 +35,15 @@ public sealed class HugePagePool : IFolioReleaser
 {
     private readonly Lock _lock = new();
     private readonly FrameTable _frames;
-    private readonly SubPool _pool2M;
-    private readonly SubPool _pool1G;
+    private readonly HugePageSubPool _pool2M;
+    private readonly HugePageSubPool _pool1G;
 
     internal HugePagePool(FrameTable frames, PhysicalSegment huge2M, PhysicalSegment huge1G)
     {
         _frames = frames;
-        _pool2M = new SubPool(huge2M, Folio.Order2M);
-        _pool1G = new SubPool(huge1G, Folio.Order1G);
-        foreach (SubPool pool in new[] { _pool2M, _pool1G })
+        _pool2M = new HugePageSubPool(huge2M, Folio.Order2M);
+        _pool1G = new HugePageSubPool(huge1G, Folio.Order1G);
+        foreach (HugePageSubPool pool in new[] { _pool2M, _pool1G })
         {
             for (ulong i = 0; i < pool.Segment.Frames; i++)
             {
@@ -66,7 +66,7 @@ public sealed class HugePagePool : IFolioReleaser
     /// <summary>Huge pages of <paramref name="order"/> not allocated (reserved or not); a split page counts as allocated.</summary>
     public int FreePages(int order)
     {
-        SubPool pool = PoolOf(order);
+        HugePageSubPool pool = PoolOf(order);
         lock (_lock)
         {
             return pool.Free.Count;
@@ -76,7 +76,7 @@ public sealed class HugePagePool : IFolioReleaser
     /// <summary>Huge pages of <paramref name="order"/> promised to reservations and not yet allocated.</summary>
     public int ReservedPages(int order)
     {
-        SubPool pool = PoolOf(order);
+        HugePageSubPool pool = PoolOf(order);
         lock (_lock)
         {
             return pool.Reserved;
@@ -90,7 +90,7 @@ public sealed class HugePagePool : IFolioReleaser
     /// <exception cref="GmemException"><see cref="Errno.ENOMEM"/>: not enough unreserved free huge pages.</exception>
     public HugePageReservation Reserve(int order, int pages, FrameOwner owner)
     {
-        SubPool pool = PoolOf(order);
+        HugePageSubPool pool = PoolOf(order);
         ArgumentOutOfRangeException.ThrowIfNegative(pages);
         CheckOwner(owner);
         lock (_lock)
@@ -109,7 +109,7 @@ public sealed class HugePagePool : IFolioReleaser
     /// <summary>Allocates a huge folio from the unreserved free pages (no reservation); false when there is none.</summary>
     public bool TryAllocate(int order, FrameOwner owner, out Folio folio)
     {
-        SubPool pool = PoolOf(order);
+        HugePageSubPool pool = PoolOf(order);
         CheckOwner(owner);
         lock (_lock)
         {
@@ -143,7 +143,7 @@ public sealed class HugePagePool : IFolioReleaser
     /// <exception cref="InvalidOperationException">The folio is not an allocated huge pool folio.</exception>
     public void Split(Folio folio)
     {
-        SubPool pool = PoolFor(folio.Head);
+        HugePageSubPool pool = PoolFor(folio.Head);
         if (folio.Order != pool.Order || !_frames.TryGetFolio(folio.Head, out Folio current) || current != folio)
         {
             throw new InvalidOperationException($"{folio} is not an allocated huge folio of the pool.");
@@ -179,7 +179,7 @@ public sealed class HugePagePool : IFolioReleaser
             return false;
         }
 
-        SubPool pool = PoolFor(frame);
+        HugePageSubPool pool = PoolFor(frame);
         lock (_lock)
         {
             int index = pool.IndexOf(frame);
@@ -208,7 +208,7 @@ public sealed class HugePagePool : IFolioReleaser
             return false;
         }
 
-        SubPool pool = PoolFor(head);
+        HugePageSubPool pool = PoolFor(head);
         lock (_lock)
         {
             int index = pool.IndexOf(head);
@@ -258,7 +258,7 @@ public sealed class HugePagePool : IFolioReleaser
 
     void IFolioReleaser.ReleaseFolio(Folio folio)
     {
-        SubPool pool = PoolFor(folio.Head);
+        HugePageSubPool pool = PoolFor(folio.Head);
         PageAllocator.MarkFree(_frames, folio, FrameOwnerKind.HugePagePool);
         lock (_lock)
         {
@@ -281,7 +281,7 @@ public sealed class HugePagePool : IFolioReleaser
 
     internal bool TryAllocateReserved(HugePageReservation reservation, out Folio folio)
     {
-        SubPool pool = PoolOf(reservation.Order);
+        HugePageSubPool pool = PoolOf(reservation.Order);
         lock (_lock)
         {
             if (reservation.IsDisposedLocked || reservation.InUseLocked >= reservation.Pages)
@@ -310,7 +310,7 @@ public sealed class HugePagePool : IFolioReleaser
 
     internal void Unreserve(HugePageReservation reservation)
     {
-        SubPool pool = PoolOf(reservation.Order);
+        HugePageSubPool pool = PoolOf(reservation.Order);
         lock (_lock)
         {
             if (reservation.IsDisposedLocked)
@@ -329,7 +329,7 @@ public sealed class HugePagePool : IFolioReleaser
     {
         lock (_lock)
         {
-            foreach (SubPool pool in new[] { _pool2M, _pool1G })
+            foreach (HugePageSubPool pool in new[] { _pool2M, _pool1G })
             {
                 if (pool.Free.Count < pool.Reserved || pool.Reserved < 0)
                 {
@@ -352,7 +352,7 @@ public sealed class HugePagePool : IFolioReleaser
         }
     }
 
-    private static Folio AllocateLocked(SubPool pool, FrameOwner owner, HugePageReservation? reservation)
+    private static Folio AllocateLocked(HugePageSubPool pool, FrameOwner owner, HugePageReservation? reservation)
     {
         int index = pool.Free.Pop();
         pool.Reservation[index] = reservation;
@@ -360,7 +360,7 @@ public sealed class HugePagePool : IFolioReleaser
         return new Folio(pool.Base(index), pool.Order);
     }
 
-    private static void ReturnLocked(SubPool pool, int index)
+    private static void ReturnLocked(HugePageSubPool pool, int index)
     {
         HugePageReservation? reservation = pool.Reservation[index];
         pool.Reservation[index] = null;
@@ -384,51 +384,15 @@ public sealed class HugePagePool : IFolioReleaser
         }
     }
 
-    private SubPool PoolOf(int order) => order switch
+    private HugePageSubPool PoolOf(int order) => order switch
     {
         Folio.Order2M => _pool2M,
         Folio.Order1G => _pool1G,
         _ => throw new ArgumentOutOfRangeException(nameof(order), $"Huge pages are of order {Folio.Order2M} or {Folio.Order1G}, not {order}."),
     };
 
-    private SubPool PoolFor(Pfn frame) =>
+    private HugePageSubPool PoolFor(Pfn frame) =>
         _pool2M.Segment.Contains(frame) ? _pool2M
         : _pool1G.Segment.Contains(frame) ? _pool1G
         : throw new InvalidOperationException($"{frame} does not belong to the huge-page pool.");
-
-    /// <summary>The pages of one order.</summary>
-    private sealed class SubPool
-    {
-        public SubPool(PhysicalSegment segment, int order)
-        {
-            Segment = segment;
-            Order = order;
-            Pages = (int)(segment.Frames >> order);
-            Free = new Stack<int>(Enumerable.Range(0, Pages).Reverse());
-            Reservation = new HugePageReservation?[Pages];
-            Owner = new FrameOwner[Pages];
-            SplitPieces = new int[Pages];
-        }
-
-        public PhysicalSegment Segment { get; }
-
-        public int Order { get; }
-
-        public int Pages { get; }
-
-        public Stack<int> Free { get; }
-
-        public int Reserved { get; set; }
-
-        public HugePageReservation?[] Reservation { get; }
-
-        public FrameOwner[] Owner { get; }
-
-        /// <summary>0 = not split; otherwise the number of its order-0 pieces still allocated.</summary>
-        public int[] SplitPieces { get; }
-
-        public int IndexOf(Pfn frame) => (int)((frame.Value - Segment.First.Value) >> Order);
-
-        public Pfn Base(int index) => Segment.First + ((ulong)index << Order);
-    }
 }

@@ -96,6 +96,33 @@ public sealed class MemoryManager : IDisposable
         return true;
     }
 
+    /// <summary>
+    /// Zeroes every folio of <paramref name="folios"/> not yet initialised and marks them, with one store fence
+    /// for the batch (fallocate / populate of a range). Returns how many it zeroed.
+    /// </summary>
+    /// <remarks>The owner serialises first use of its folios.</remarks>
+    public int ZeroOnFirstUse(ReadOnlySpan<Folio> folios)
+    {
+        int zeroed = 0;
+        foreach (Folio folio in folios)
+        {
+            if (!Frames.IsUptodate(folio))
+            {
+                Memory.Zero(folio.Head, folio.Frames, fence: false);
+                zeroed++;
+            }
+        }
+
+        // Every zero store is visible before any folio is marked initialised.
+        FrameZeroing.Fence();
+        foreach (Folio folio in folios)
+        {
+            Frames.SetUptodate(folio);
+        }
+
+        return zeroed;
+    }
+
     /// <summary>The memory-management invariants that do not hold right now (empty when all hold). Call while nothing else runs.</summary>
     public IReadOnlyList<string> CheckInvariants() => MmInvariants.Check(this);
 

@@ -144,9 +144,40 @@ public sealed class PhysicalMemory : IDisposable
     /// <exception cref="ArgumentOutOfRangeException">The range leaves the segment.</exception>
     public void Fill(Pfn first, ulong frames, byte value) => ForEachChunk(first, frames, span => span.Fill(value));
 
-    /// <summary>Zeroes <paramref name="frames"/> frames from <paramref name="first"/>.</summary>
+    /// <summary>
+    /// Zeroes <paramref name="frames"/> frames from <paramref name="first"/>, with non-temporal stores where the
+    /// CPU has them (like the kernel's <c>clear_page</c> variants): zeroing on first use does not evict the
+    /// cache for memory the guest may not read soon.
+    /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The range leaves the segment.</exception>
-    public void Zero(Pfn first, ulong frames) => ForEachChunk(first, frames, span => span.Clear());
+    public void Zero(Pfn first, ulong frames) => Zero(first, frames, fence: true);
+
+    /// <summary>Zeroes the frames; without <paramref name="fence"/> the caller runs <see cref="FrameZeroing.Fence"/> before publishing them.</summary>
+    internal unsafe void Zero(Pfn first, ulong frames, bool fence)
+    {
+        for (ulong done = 0; done < frames;)
+        {
+            ulong step = Math.Min(frames - done, (ulong)(ChunkBytes >> Page.Shift));
+            long length = (long)(step << Page.Shift);
+            ArenaSegment segment = Locate(first + done, 0, length, out long at);
+            bool added = false;
+            try
+            {
+                // SAFETY: bounds checked by Locate, mapping referenced while zeroing.
+                segment.Mapping!.DangerousAddRef(ref added);
+                FrameZeroing.Zero(segment.Base + at, (nuint)length, fence);
+            }
+            finally
+            {
+                if (added)
+                {
+                    segment.Mapping!.DangerousRelease();
+                }
+            }
+
+            done += step;
+        }
+    }
 
     /// <summary>Zeroes the whole folio.</summary>
     public void Zero(Folio folio) => Zero(folio.Head, folio.Frames);

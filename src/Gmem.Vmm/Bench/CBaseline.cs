@@ -14,13 +14,17 @@ public sealed class CBaseline
     private static readonly Lock s_lock = new();
     private static CBaseline? s_instance;
 
-    private CBaseline(string libraryPath)
+    private CBaseline(string libraryPath, string programPath)
     {
         LibraryPath = libraryPath;
+        ProgramPath = programPath;
     }
 
     /// <summary>The compiled library.</summary>
     public string LibraryPath { get; }
+
+    /// <summary>The compiled stand-alone program (same source, its own process).</summary>
+    public string ProgramPath { get; }
 
     /// <summary>
     /// Compiles the C baseline once per process (gcc -O2 -shared) and opens /dev/kvm in it. Returns null with
@@ -32,8 +36,9 @@ public sealed class CBaseline
         {
             if (s_instance is null)
             {
-                string? path = Compile(out reason);
-                if (path is null)
+                string? path = Compile(library: true, out reason);
+                string? program = path is null ? null : Compile(library: false, out reason);
+                if (path is null || program is null)
                 {
                     return null;
                 }
@@ -48,7 +53,7 @@ public sealed class CBaseline
                     reason = $"kvm_bench: {Error()}";
                     return null;
                 }
-                s_instance = new CBaseline(path);
+                s_instance = new CBaseline(path, program);
             }
             reason = null;
             return s_instance;
@@ -96,14 +101,37 @@ public sealed class CBaseline
         }
     }
 
+    /// <summary>
+    /// Runs the stand-alone program (<c>kvm_bench io|start n</c>) in its own process and returns its nanoseconds
+    /// per operation: the C baseline without the .NET process around it.
+    /// </summary>
+    public double RunProgram(string mode, long count)
+    {
+        ArgumentNullException.ThrowIfNull(mode);
+        var start = new ProcessStartInfo(ProgramPath) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(mode);
+        start.ArgumentList.Add(count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using Process process = Process.Start(start) ?? throw new InvalidOperationException("kvm_bench did not start.");
+        string output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        string key = mode == "io" ? "ns_per_exit=" : "ns_per_start=";
+        int at = output.IndexOf(key, StringComparison.Ordinal);
+        if (process.ExitCode != 0 || at < 0)
+        {
+            throw new InvalidOperationException($"kvm_bench {mode} {count}: {output.Trim()}");
+        }
+        string value = output[(at + key.Length)..].Split((char[])[' ', '\n'], 2)[0];
+        return double.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     private static string Error() => Marshal.PtrToStringUTF8(NativeBaseline.kb_error()) ?? "unknown error";
 
-    private static string? Compile(out string? reason)
+    private static string? Compile(bool library, out string? reason)
     {
         string directory = Path.Combine(Path.GetTempPath(), $"gmem-bench-{Environment.ProcessId}");
         Directory.CreateDirectory(directory);
         string source = Path.Combine(directory, "kvm_bench.c");
-        string library = Path.Combine(directory, "libkvm_bench.so");
+        string output = Path.Combine(directory, library ? "libkvm_bench.so" : "kvm_bench");
         using (Stream resource = typeof(CBaseline).Assembly.GetManifestResourceStream("Gmem.Vmm.Bench.kvm_bench.c")
             ?? throw new InvalidOperationException("The kvm_bench.c resource is missing from Gmem.Vmm."))
         using (FileStream file = File.Create(source))
@@ -111,7 +139,8 @@ public sealed class CBaseline
             resource.CopyTo(file);
         }
         var start = new ProcessStartInfo("gcc") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (string arg in (ReadOnlySpan<string>)["-O2", "-shared", "-fPIC", "-DKVM_BENCH_LIBRARY", "-o", library, source])
+        string[] args = library ? ["-O2", "-shared", "-fPIC", "-DKVM_BENCH_LIBRARY", "-o", output, source] : ["-O2", "-o", output, source];
+        foreach (string arg in args)
         {
             start.ArgumentList.Add(arg);
         }
@@ -132,6 +161,6 @@ public sealed class CBaseline
             return null;
         }
         reason = null;
-        return library;
+        return output;
     }
 }

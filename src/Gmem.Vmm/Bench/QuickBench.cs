@@ -1,6 +1,7 @@
 // A few-seconds side-by-side benchmark (not BenchmarkDotNet's full run) for `gmem bench` and the bench
-// program's --quick mode. C# and C alternate in rounds so both see the same machine load (the dev machines
-// are shared); each side's result is the median of its rounds.
+// program's --quick mode. The dev machines are shared and their load swings within a second, so C# and C
+// alternate in many short rounds (C first in every other round), each round's ratio compares two halves
+// run back to back, and the reported ratio is the median of the round ratios.
 using System.Diagnostics;
 using Gmem.Kvm;
 using Gmem.Vmm.X86;
@@ -25,7 +26,7 @@ public static class QuickBench
     /// <param name="rounds">Rounds per side (the median is reported).</param>
     /// <param name="exitsPerRound">Port-I/O exits timed per round.</param>
     /// <param name="startsPerRound">VM starts timed per round.</param>
-    public static QuickBenchResult Run(int rounds = 7, int exitsPerRound = 2_000, int startsPerRound = 20)
+    public static QuickBenchResult Run(int rounds = 41, int exitsPerRound = 300, int startsPerRound = 4)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(rounds, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(exitsPerRound, 1);
@@ -40,43 +41,30 @@ public static class QuickBench
         using IDisposable? cGuest = c?.OpenIoGuest();
         TakeExits(guest, checker, 200);                 // warm-up: JIT, first exits
         c?.RunIo(cGuest!, 200);
-        var csIo = new List<double>();
-        var cIo = new List<double>();
-        for (int round = 0; round < rounds; round++)
-        {
-            csIo.Add(Time(() => TakeExits(guest, checker, exitsPerRound)) / exitsPerRound);
-            if (c is not null)
-            {
-                cIo.Add(Time(() => c.RunIo(cGuest!, exitsPerRound)) / exitsPerRound);
-            }
-        }
+        BenchPair io = Measure("port-I/O exit round trip", PortIoTarget, rounds, exitsPerRound,
+            () => TakeExits(guest, checker, exitsPerRound),
+            c is null ? null : () => c.RunIo(cGuest!, exitsPerRound));
 
         // VM start to first HLT: a fresh VM each time; the image is built once, as a VMM would.
         var options = new X86GuestOptions();
         X86BootImage image = LongModeBoot.Build(options.Layout, options.Privilege, a => a.hlt());
         StartOnce(kvm, options, image);                 // warm-up
         c?.StartToHlt(1);
-        var csStart = new List<double>();
-        var cStart = new List<double>();
-        for (int round = 0; round < rounds; round++)
-        {
-            csStart.Add(Time(() =>
+        BenchPair start = Measure("VM start to first HLT", StartTarget, rounds, startsPerRound,
+            () =>
             {
                 for (int i = 0; i < startsPerRound; i++)
                 {
                     StartOnce(kvm, options, image);
                 }
-            }) / startsPerRound);
-            if (c is not null)
-            {
-                cStart.Add(Time(() => c.StartToHlt(startsPerRound)) / startsPerRound);
-            }
+            },
+            c is null ? null : () => c.StartToHlt(startsPerRound));
+        if (c is not null)
+        {
+            io = io with { CProgramNanoseconds = c.RunProgram("io", (long)rounds * exitsPerRound) };
+            start = start with { CProgramNanoseconds = c.RunProgram("start", (long)rounds * startsPerRound) };
         }
-
-        return new QuickBenchResult(
-            new BenchPair("port-I/O exit round trip", Median(csIo), c is null ? null : Median(cIo), PortIoTarget, (long)rounds * exitsPerRound),
-            new BenchPair("VM start to first HLT (guest_memfd slot)", Median(csStart), c is null ? null : Median(cStart), StartTarget, (long)rounds * startsPerRound),
-            reason);
+        return new QuickBenchResult(io, start, reason);
     }
 
     /// <summary>The port-I/O guest: OUT 0, 1, 2, … to <see cref="Port"/> forever.</summary>
@@ -115,6 +103,36 @@ public static class QuickBench
         {
             throw new InvalidOperationException($"The start guest did not halt: {result}.");
         }
+    }
+
+    private static BenchPair Measure(string name, double target, int rounds, int operationsPerRound, Action csharp, Action? c)
+    {
+        var csharpTimes = new List<double>(rounds);
+        var cTimes = new List<double>(rounds);
+        var ratios = new List<double>(rounds);
+        for (int round = 0; round < rounds; round++)
+        {
+            double cs;
+            double cc = 0;
+            if (c is not null && round % 2 == 1)
+            {
+                cc = Time(c);
+                cs = Time(csharp);
+            }
+            else
+            {
+                cs = Time(csharp);
+                cc = c is null ? 0 : Time(c);
+            }
+            csharpTimes.Add(cs / operationsPerRound);
+            if (c is not null)
+            {
+                cTimes.Add(cc / operationsPerRound);
+                ratios.Add(cs / cc);
+            }
+        }
+        return new BenchPair(name, Median(csharpTimes), c is null ? null : Median(cTimes), c is null ? null : Median(ratios), target,
+            (long)rounds * operationsPerRound, null, c is null ? null : csharpTimes.Min() / cTimes.Min());
     }
 
     private static double Time(Action action)

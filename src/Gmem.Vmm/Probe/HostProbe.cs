@@ -34,8 +34,8 @@ public static class HostProbe
         {
             var guests = new List<GuestRunProbe>
             {
-                RunGuest(kvm, "CPL0 guest, gmem-only slot through its host mapping", X86PrivilegeLevel.Kernel, mapData: true, 1),
-                RunGuest(kvm, "CPL3 guest, data slot in guest_memfd with no host mapping", X86PrivilegeLevel.User, mapData: false, 1),
+                RunGuest(kvm, "CPL0, gmem-only slot with host mapping", X86PrivilegeLevel.Kernel, mapData: true, 1),
+                RunGuest(kvm, "CPL3, data slot unmapped (uaddr 0)", X86PrivilegeLevel.User, mapData: false, 1),
             };
             if (portIoExits > 0)
             {

@@ -1,9 +1,12 @@
 // Compiles a GuestProgram to the Reference platform's bytecode ISA (docs/bytecode-isa.md).
 //
-// Register use: r0–r6 hypercall number/arguments/result; r7 address and r8 length of the current
-// FILL/CMPB/touch; r9 the CMPB result; r10 a scratch value; r11–r15 loop registers, allocated as a
-// stack (a Repeat takes one: the counter; a ForEachChunk takes two: the cursor and the counter). So
-// loops nest up to five registers deep (e.g. two ForEachChunk and one Repeat).
+// Register use: r0 hypercall number and result, and scratch for report values; r1–r3 the
+// MAP_GPA_RANGE arguments (gpa, pages, attributes); r7 address and r8 length of the current
+// FILL/CMPB/touch; r9 the CMPB result, the touch value and a loop's end address; r10–r15 then r4–r6
+// loop registers, allocated as a stack, one per loop (a Repeat's counter, a ForEachChunk's cursor —
+// its end is recomputed from the outer cursor at each iteration). So loops nest nine deep, more than
+// the x86-64 backend allows, and every program that compiles for x86-64 compiles here too. Loops
+// nested at most six deep leave r4–r6 zero, so hypercall arguments 3–5 are zero.
 using Gmem.Reference.Cpu;
 
 namespace Gmem.Vmm.Programs;
@@ -17,9 +20,10 @@ public sealed class BytecodeProgramBackend : IGuestProgramBackend
     private const Register Address = Register.R7;
     private const Register Length = Register.R8;
     private const Register Result = Register.R9;
-    private const Register Scratch = Register.R10;
-    private const Register FirstLoopRegister = Register.R11;
-    private const Register LastLoopRegister = Register.R15;
+    private const Register Scratch = Register.R0;
+
+    private static readonly Register[] s_loopRegisters =
+        [Register.R10, Register.R11, Register.R12, Register.R13, Register.R14, Register.R15, Register.R4, Register.R5, Register.R6];
 
     /// <summary>Creates a backend that places the code at <paramref name="codeAddress"/>.</summary>
     /// <exception cref="ArgumentException"><paramref name="codeAddress"/> is not 16-byte aligned.</exception>
@@ -55,7 +59,7 @@ public sealed class BytecodeProgramBackend : IGuestProgramBackend
     {
         private readonly BytecodeAssembler _asm = new();
         private readonly Stack<Register> _cursors = new();
-        private Register _nextLoopRegister = FirstLoopRegister;
+        private int _loopDepth;
 
         public void EmitAll(IReadOnlyList<GuestOp> ops)
         {
@@ -138,17 +142,17 @@ public sealed class BytecodeProgramBackend : IGuestProgramBackend
             _asm.MovImmediate(Length, pages);
             if (touch.Kind == TouchKind.Write)
             {
-                _asm.MovImmediate(Scratch, touch.Value);
+                _asm.MovImmediate(Result, touch.Value);
             }
 
             _asm.Bind(top);
             if (touch.Kind == TouchKind.Write)
             {
-                _asm.Store(1, Address, 0, Scratch);
+                _asm.Store(1, Address, 0, Result);
             }
             else
             {
-                _asm.Load(1, Scratch, Address);
+                _asm.Load(1, Result, Address);
             }
 
             _asm.AddImmediate(Address, Address, Page.Size).Loop(Length, top);
@@ -182,24 +186,26 @@ public sealed class BytecodeProgramBackend : IGuestProgramBackend
             FreeLoopRegister();
         }
 
+        // One register: the cursor. The loop runs while cursor < start + length (unsigned), which visits
+        // the same ceil(length / chunk) chunk starts; start + length is recomputed into r9 at the end of
+        // each iteration (from the outer cursor when the start is relative, which the body cannot change).
         private void EmitForEachChunk(GuestOp.ForEachChunk loop)
         {
-            ulong chunks = CeilDiv(loop.LengthBytes, loop.ChunkBytes);
-            if (chunks == 0)
+            if (loop.LengthBytes == 0)
             {
                 return;
             }
 
             Register cursor = AllocateLoopRegister();
-            Register counter = AllocateLoopRegister();
             BytecodeLabel top = _asm.NewLabel();
             LoadAddress(cursor, loop.Start);   // resolved against the outer cursor, before ours is pushed
-            _asm.MovImmediate(counter, chunks).Bind(top);
+            _asm.Bind(top);
             _cursors.Push(cursor);
             EmitAll(loop.Body);
             _cursors.Pop();
-            _asm.AddImmediate(cursor, cursor, unchecked((long)loop.ChunkBytes)).Loop(counter, top);
-            FreeLoopRegister();
+            _asm.AddImmediate(cursor, cursor, unchecked((long)loop.ChunkBytes));
+            LoadAddress(Result, loop.Start with { Offset = loop.Start.Offset + loop.LengthBytes });
+            _asm.Branch(BranchCondition.Below, cursor, Result, top);
             FreeLoopRegister();
         }
 
@@ -217,16 +223,16 @@ public sealed class BytecodeProgramBackend : IGuestProgramBackend
 
         private Register AllocateLoopRegister()
         {
-            if (_nextLoopRegister > LastLoopRegister)
+            if (_loopDepth == s_loopRegisters.Length)
             {
                 throw new NotSupportedException(
-                    $"Loops nest too deep for the bytecode backend: it has {LastLoopRegister - FirstLoopRegister + 1} loop registers.");
+                    $"Loops nest too deep for the bytecode backend: it has {s_loopRegisters.Length} loop registers.");
             }
 
-            return _nextLoopRegister++;
+            return s_loopRegisters[_loopDepth++];
         }
 
-        private void FreeLoopRegister() => _nextLoopRegister--;
+        private void FreeLoopRegister() => _loopDepth--;
 
         private static ulong CeilDiv(ulong value, ulong divisor) => (value / divisor) + (value % divisor == 0 ? 0UL : 1UL);
     }

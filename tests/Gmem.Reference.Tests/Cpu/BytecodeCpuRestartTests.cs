@@ -233,6 +233,23 @@ public class BytecodeCpuRestartTests
     }
 
     [Fact]
+    public void Run_BudgetEndsInsideFill_InterruptedBetweenPagesWithProgressInRegisters()
+    {
+        const int length = 8 * Page.Size;
+        var h = CpuHarness.Create(a => a.MovImmediate(Register.R1, s_data).MovImmediate(Register.R2, length)
+            .Fill(Register.R1, Register.R2, 0x66).Hlt());
+
+        Assert.IsType<VcpuExit.Interrupted>(h.Run(maxSteps: 5));
+
+        Assert.Equal(s_data + (3 * Page.Size), h[Register.R1]);
+        Assert.Equal((ulong)(5 * Page.Size), h[Register.R2]);
+        Assert.Equal(2, h.Cpu.InstructionsRetired);
+        h.RunToHalt();
+        Assert.Equal(-1, h.Bus.Slice(CpuHarness.DataBase, length).IndexOfAnyExcept((byte)0x66));
+        Assert.Equal(8, h.Bus.Writes);
+    }
+
+    [Fact]
     public void RequestExit_BeforeRun_InterruptsNextRunOnce()
     {
         var h = CpuHarness.Create(a => a.Nop().Hlt());

@@ -80,4 +80,15 @@ public class InstructionTests
         Assert.True(Instruction.TryDecode(code.AsSpan(2 * Instruction.Size), out Instruction jump));
         Assert.Equal(-3L * Instruction.Size, jump.Immediate);
     }
+
+    [Fact]
+    public void ToString_Instructions_UseAssemblerSyntax()
+    {
+        Assert.Equal("LD32 r3, [r4-0x2]", new Instruction(Opcode.Load32, 3, 4, 0, -2).ToString());
+        Assert.Equal("ST8 [r1+0x10], r2", new Instruction(Opcode.Store8, 2, 1, 0, 16).ToString());
+        Assert.Equal("SARI r1, r2, 0x3", new Instruction(Opcode.SarImmediate, 1, 2, 0, 3).ToString());
+        Assert.Equal("B.NotZero r9, r0, -0x20", new Instruction(Opcode.Branch, 9, 0, 8, -32).ToString());
+        Assert.Equal("CMPB [r7], r8, 0xa5, r9", new Instruction(Opcode.CompareBytes, 7, 8, 9, 0xa5).ToString());
+        Assert.Equal("OUT 0xf00, r10, 4", new Instruction(Opcode.Out, 10, 0, 4, 0xf00).ToString());
+    }
 }

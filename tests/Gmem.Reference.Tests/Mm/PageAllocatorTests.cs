@@ -79,6 +79,28 @@ public class PageAllocatorTests
         TestMemory.AssertAllFree(mm);
     }
 
+    [Fact]
+    public void ZeroOnFirstUse_Batch_ZeroesOnlyFoliosNotYetUptodate()
+    {
+        using MemoryManager mm = TestMemory.Create();
+        FrameOwner owner = TestMemory.Owner();
+        Folio[] folios = [mm.Allocator.Allocate(0, owner), mm.Allocator.Allocate(2, owner), mm.Allocator.Allocate(0, owner)];
+        foreach (Folio folio in folios)
+        {
+            mm.Memory.Fill(folio.Head, folio.Frames, 0xEE);
+        }
+
+        mm.Frames.SetUptodate(folios[2]);
+        Assert.Equal(2, mm.ZeroOnFirstUse(folios));
+        Assert.True(mm.Memory.IsZero(folios[0].Head, 1));
+        Assert.True(mm.Memory.IsZero(folios[1].Head, 4));
+        Assert.False(mm.Memory.IsZero(folios[2].Head, 1), "An uptodate folio keeps its content.");
+        Assert.All(folios, f => Assert.True(mm.Frames.IsUptodate(f)));
+        Assert.Equal(0, mm.ZeroOnFirstUse(folios));
+        Array.ForEach(folios, mm.Free);
+        TestMemory.AssertAllFree(mm);
+    }
+
     [Theory]
     [InlineData(-1)]
     [InlineData(19)]

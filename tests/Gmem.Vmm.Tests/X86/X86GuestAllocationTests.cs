@@ -10,7 +10,7 @@ public class X86GuestAllocationTests
     private const int Exits = 20_000;
 
     [KvmFact]
-    public void RunToHlt_20000PortIoExits_AllocatesLessThanOneBytePerExit()
+    public void RunToHlt_20000PortIoExits_AllocatesOnlyTheReusedExitObject()
     {
         using KvmHypervisor kvm = KvmHypervisor.Open();
         using KvmVm vm = kvm.CreateVm();
@@ -24,8 +24,8 @@ public class X86GuestAllocationTests
 
         Assert.True(result.Outcome == X86RunOutcome.Halted, result.ToString());
         Assert.Equal(Exits, counter.Count);
-        // The first exit creates the reused Io object and its data array; nothing after it may allocate.
-        Assert.True(allocated < Exits, $"{allocated} bytes allocated over {Exits} exits ({(double)allocated / Exits:F3} per exit)");
+        // The first exit creates the reused Io object and its data array (~100 bytes); nothing after it may
+        // allocate: 1 KiB over 20,000 exits is 0.05 bytes per exit.
         Assert.True(allocated <= 1024, $"{allocated} bytes allocated over {Exits} exits: more than the one-time exit object");
     }
 

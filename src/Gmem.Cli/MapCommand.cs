@@ -1,0 +1,66 @@
+using System.CommandLine;
+using Gmem.Vmm.Maps;
+using Gmem.Vmm.Scenarios;
+
+namespace Gmem.Cli;
+
+/// <summary><c>gmem map [SCENARIO]</c>: run a scenario, then draw the VM's guest physical memory.</summary>
+internal static class MapCommand
+{
+    public static Command Create()
+    {
+        var file = new Argument<FileInfo?>("scenario")
+        {
+            Description = "The scenario whose VM to draw (examples/default.gmem when omitted).",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var platform = PlatformOption.Create("Run on this platform instead of the one the scenario names.");
+        var svg = new Option<FileInfo?>("--svg") { Description = "Write the picture to this SVG file (default: gmem-map.svg)." };
+        var columns = new Option<int>("--columns")
+        {
+            Description = "Cells per row.",
+            DefaultValueFactory = _ => 64,
+        };
+        var command = new Command("map", "Draw a VM's guest physical memory: private, shared, holes, and 4K/2M/1G mappings, as SVG and in the terminal.")
+        {
+            file, platform, svg, columns,
+        };
+        command.SetAction(result => Run(result.GetValue(file), result.GetValue(platform), result.GetValue(svg), result.GetValue(columns)));
+        return command;
+    }
+
+    private static int Run(FileInfo? file, string? platformOption, FileInfo? svg, int columns)
+    {
+        if (columns is < 1 or > 512)
+        {
+            Console.Error.WriteLine($"gmem map: --columns must be between 1 and 512, not {columns}.");
+            return 2;
+        }
+        Scenario scenario;
+        try
+        {
+            scenario = ScenarioParser.ParseFile(file?.FullName ?? ScenarioFiles.Default());
+        }
+        catch (Exception e) when (e is ScenarioSyntaxException or IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"gmem map: {e.Message}");
+            return 2;
+        }
+        scenario = scenario with { Platform = PlatformOption.Resolve(platformOption, scenario.Platform) };
+        ScenarioResult result;
+        try
+        {
+            result = ScenarioRunner.Run(scenario);
+        }
+        catch (Exception e) when (e is GmemException or NotSupportedException)
+        {
+            Console.Error.WriteLine($"gmem map: {scenario.Name}: {e.Message}");
+            return 1;
+        }
+        string path = (svg ?? new FileInfo("gmem-map.svg")).FullName;
+        File.WriteAllText(path, MemoryMapRenderer.RenderSvg(result.Map, $"{scenario.Name} on {result.Platform}", columns));
+        Console.Out.Write(MemoryMapRenderer.RenderText(result.Map, columns));
+        Console.Out.WriteLine($"SVG written to {path}");
+        return 0;
+    }
+}
