@@ -94,11 +94,43 @@ internal sealed partial class GuestMemfdFile : HostFile
                 throw new GmemException(op, Errno.ENOMEM, $"The huge-page pool cannot reserve {size / folioBytes} pages of {folioBytes >> 20} MiB.", innerException: e);
             }
         }
-        var inode = new GuestMemfdInode(frames, size, flags, order, owner, reservation);
+        var inode = new GuestMemfdInode(frames, size, flags, order, owner, reservation,
+            perFileAttributes: vm.Hypervisor.Options.AttributeModel == AttributeModel.PerFile);
         var file = new GuestMemfdFile(inode, vm);
         inode.FilesLocked.Add(file);
         vm.Get();
         return file;
+    }
+
+    /// <summary>
+    /// KVM_SET_MEMORY_ATTRIBUTES2 on the file (in-place conversion, spec §2.18): ENOTTY while attributes are
+    /// per VM; else attributes other than PRIVATE → EINVAL; size ≤ 0 or offset + size overflowing → EINVAL;
+    /// unaligned → EINVAL; outside the file → EINVAL; then <see cref="GuestMemfdInode.Convert"/>.
+    /// </summary>
+    public void SetMemoryAttributes(long offset, long size, MemoryAttributes attributes)
+    {
+        const string op = "KVM_SET_MEMORY_ATTRIBUTES2";
+        if (!Inode.HasPerFileAttributes)
+        {
+            throw new GmemException(op, Errno.ENOTTY, "Memory attributes are per VM (AttributeModel.PerVm).");
+        }
+        if ((attributes & ~MemoryAttributes.Private) != 0)
+        {
+            throw new GmemException(op, Errno.EINVAL, $"Attributes 0x{(ulong)attributes:x} are not supported.");
+        }
+        if (size <= 0 || offset < 0 || offset > long.MaxValue - size)
+        {
+            throw new GmemException(op, Errno.EINVAL, $"Range [{offset}, +{size}) is empty or wraps.");
+        }
+        if (!Page.IsAligned(offset) || !Page.IsAligned(size))
+        {
+            throw new GmemException(op, Errno.EINVAL, $"Range [{offset}, +{size}) is not page aligned.");
+        }
+        if (offset >= Size || offset + size > Size)
+        {
+            throw new GmemException(op, Errno.EINVAL, $"Range [{offset}, +{size}) is outside the file ({Size} bytes).");
+        }
+        Inode.Convert(PageIndex.FromOffset(offset), PageIndex.FromOffset(offset + size), attributes == MemoryAttributes.Private, op);
     }
 
     /// <inheritdoc/>

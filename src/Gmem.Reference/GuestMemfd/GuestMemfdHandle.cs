@@ -27,14 +27,24 @@ internal sealed class GuestMemfdHandle(HostProcess host, GuestMemfdFile file, in
     public void Fallocate(FallocateMode mode, long offset, long length) => Fallocate(FallocateFlags.ToRaw(mode), offset, length);
 
     /// <inheritdoc/>
-    public void Fallocate(int mode, long offset, long length) => host.Fallocate(Fd, mode, offset, length);
+    public void Fallocate(int mode, long offset, long length) => host.Fallocate(OpenFd(), mode, offset, length);
 
     /// <inheritdoc/>
-    public HostMapping Map(long offset, long length) => host.MapFile(Fd, offset, length, MapProtection.ReadWrite, MapFlags.Shared);
+    public HostMapping Map(long offset, long length) => host.MapFile(OpenFd(), offset, length, MapProtection.ReadWrite, MapFlags.Shared);
 
     /// <inheritdoc/>
-    public void SetMemoryAttributes(long offset, long size, MemoryAttributes attributes) =>
-        throw new GmemException("KVM_SET_MEMORY_ATTRIBUTES2", Errno.ENOTTY, "In-place conversion is not built yet on the Reference platform.");
+    public void SetMemoryAttributes(long offset, long size, MemoryAttributes attributes)
+    {
+        OpenFd();
+        File.SetMemoryAttributes(offset, size, attributes);
+    }
+
+    /// <summary>The descriptor, unless this handle closed it (its number may belong to another file by now).</summary>
+    private int OpenFd()
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _closed) != 0, this);
+        return Fd;
+    }
 
     /// <inheritdoc/>
     public void Dispose()

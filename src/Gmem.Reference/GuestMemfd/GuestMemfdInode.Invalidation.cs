@@ -111,13 +111,13 @@ internal sealed partial class GuestMemfdInode
         {
             throw new HostAccessFault("page fault", address, $"SIGBUS at {address}: {index} is beyond the end of the guest memory file ({Pages} pages).");
         }
-        if (!IsShared(index))
-        {
-            throw new HostAccessFault("page fault", address, $"SIGBUS at {address}: {index} of the guest memory file is private.");
-        }
         InvalidateLock.EnterReadLock();
         try
         {
+            if (!IsShared(index))
+            {
+                throw new HostAccessFault("page fault", address, $"SIGBUS at {address}: {index} of the guest memory file is private.");
+            }
             GmemFolio folio;
             try
             {

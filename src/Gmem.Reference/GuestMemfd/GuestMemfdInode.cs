@@ -3,6 +3,8 @@
 // Data model: Size and Flags fixed at creation; the page cache maps folio index (page index >> FolioOrder)
 // → GmemFolio (order 0, or 9/18 for Hugetlb2M/1G files, whose frames come from a huge-page reservation
 // taken at creation); the files viewing it (exactly one today); the host mappings of it (`i_mmap`).
+// With AttributeModel.PerFile the inode also keeps the shared pages (a PageRangeSet; model B, spec
+// §2.18), changed only by in-place conversion with the invalidation lock held exclusively.
 // Page state machine per page: HOLE (no folio) → ALLOCATED (folio, not up to date) → READY (up to date:
 // zeroed once on first use, or written by Populate) → POISONED (stays until punched). Punch and release
 // return pages to HOLE and free the frames.
@@ -29,10 +31,12 @@ internal sealed partial class GuestMemfdInode
     private readonly HashSet<Vma> _mappings = [];
     private readonly List<GuestMemfdFile> _files = [];
     private readonly HugePageReservation? _reservation;
+    private readonly PageRangeSet? _shared;
     private bool _freed;
 
     /// <summary>Creates the inode; the caller has validated size and flags and taken the huge-page reservation.</summary>
-    public GuestMemfdInode(FrameAccess frames, long size, GuestMemfdFlags flags, int folioOrder, FrameOwner owner, HugePageReservation? reservation)
+    public GuestMemfdInode(FrameAccess frames, long size, GuestMemfdFlags flags, int folioOrder, FrameOwner owner, HugePageReservation? reservation,
+        bool perFileAttributes = false)
     {
         _frames = frames;
         Size = size;
@@ -41,6 +45,15 @@ internal sealed partial class GuestMemfdInode
         Owner = owner;
         _reservation = reservation;
         Number = (ulong)Interlocked.Increment(ref s_nextInode);
+        if (perFileAttributes)
+        {
+            // Model B: every page starts private, or shared with INIT_SHARED.
+            _shared = new PageRangeSet();
+            if ((flags & GuestMemfdFlags.InitShared) != 0)
+            {
+                _shared.Add(0, Pages);
+            }
+        }
     }
 
     /// <summary>The frame owner of every folio of this inode (invariant 4: one owner per frame).</summary>
@@ -64,12 +77,19 @@ internal sealed partial class GuestMemfdInode
     /// <summary>The invalidation lock (see the header).</summary>
     public ReaderWriterLockSlim InvalidateLock { get; } = new(LockRecursionPolicy.NoRecursion);
 
-    /// <summary>The filter of invalidations from this file: shared mappings for INIT_SHARED files, else private.</summary>
+    /// <summary>The filter of invalidations from this file: shared mappings for INIT_SHARED files, else private; both with per-file attributes.</summary>
     public GmemInvalidationFilter Filter =>
-        (Flags & GuestMemfdFlags.InitShared) != 0 ? GmemInvalidationFilter.Shared : GmemInvalidationFilter.Private;
+        _shared is not null ? GmemInvalidationFilter.All
+        : (Flags & GuestMemfdFlags.InitShared) != 0 ? GmemInvalidationFilter.Shared : GmemInvalidationFilter.Private;
 
-    /// <summary>Whether page <paramref name="index"/> is shared (host faults allowed). Model A: the INIT_SHARED flag.</summary>
-    public bool IsShared(PageIndex index) => (Flags & GuestMemfdFlags.InitShared) != 0;
+    /// <summary>Whether the file keeps per-page shared/private attributes (model B, in-place conversion).</summary>
+    public bool HasPerFileAttributes => _shared is not null;
+
+    /// <summary>
+    /// Whether page <paramref name="index"/> is shared (host faults allowed). Model A: the INIT_SHARED flag;
+    /// model B: the per-file attribute (read under the invalidation lock, which conversions hold exclusively).
+    /// </summary>
+    public bool IsShared(PageIndex index) => _shared is null ? (Flags & GuestMemfdFlags.InitShared) != 0 : _shared.Contains(index.Value);
 
     /// <summary>Folios in the page cache.</summary>
     public int FolioCount

@@ -147,4 +147,26 @@ public sealed class GuestMemfdBindingTests
         host.Hypervisor.Frames.Read(pfn, 0, content);
         Assert.All(content, b => Assert.Equal(0x3c, b));
     }
+
+    [Fact]
+    public void GetPfn_HotPath_AllocatesNothing()
+    {
+        using var host = new ReferenceTestHost();
+        using var vm = host.CreateVm();
+        using IGuestMemfd gmem = vm.CreateGuestMemfd(64 * Pg, GuestMemfdFlags.None);
+        GmemBinding binding = ReferenceTestHost.Bind(vm, gmem, 0x100, 0, 64 * (ulong)Pg);
+        for (ulong g = 0; g < 64; g++)
+        {
+            Assert.True(binding.TryGetPfn(new Gfn(0x100 + g), out _, out _, out _), "warm-up");
+        }
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        ulong sum = 0;
+        for (int i = 0; i < 10_000; i++)
+        {
+            binding.TryGetPfn(new Gfn(0x100 + (ulong)(i & 63)), out Pfn pfn, out _, out _);
+            sum += pfn.Value;
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.NotEqual(0UL, sum);
+    }
 }
