@@ -10,7 +10,8 @@
 //      folio, and covers gfns of uniform attributes;
 //   6  the invalidation witness log saw no install that ignored an overlapping invalidation.
 //
-// Locking: takes the VM's slots lock, then the mmu lock for write (no memslot or attribute change,
+// Locking: takes the VM's slots lock, then (model B) the invalidation lock of every bound file with
+// per-file attributes for reading, then the mmu lock for write (no memslot or attribute change,
 // no install and no zap while it looks), then the inode's page-cache lock through Lookup. The host
 // page tables are read before and after (the mmap lock ranks above the mmu lock): a shared leaf is
 // valid if either snapshot maps its frame at its address.
@@ -45,22 +46,23 @@ internal sealed class InvariantChecker
         var suspects = new List<(ulong HostPage, Pfn Frame, string Message)>();
         lock (core.SlotsLock)
         {
-            core.MmuLock.EnterWriteLock();
+            // Model B attributes are read under each file's invalidation lock, which ranks above the mmu lock.
+            GuestMemfdInode[] inodes = [.. core.Slots.Slots.Select(s => s.Binding?.File?.Inode)
+                .OfType<GuestMemfdInode>().Where(i => i.HasPerFileAttributes).Distinct().OrderBy(i => i.Number)];
+            foreach (GuestMemfdInode inode in inodes)
+            {
+                inode.InvalidateLock.EnterReadLock();
+            }
             try
             {
-                leaves = core.Stage2.Leaves();
-                foreach (Stage2Leaf leaf in leaves)
-                {
-                    CheckLeaf(core, leaf, before, violations, suspects);
-                    if (violations.Count >= MaxReports)
-                    {
-                        break;
-                    }
-                }
+                CheckLeavesLocked(core, before, violations, suspects, out leaves);
             }
             finally
             {
-                core.MmuLock.ExitWriteLock();
+                foreach (GuestMemfdInode inode in inodes)
+                {
+                    inode.InvalidateLock.ExitReadLock();
+                }
             }
         }
         LeavesChecked = leaves.Count;
@@ -128,6 +130,28 @@ internal sealed class InvariantChecker
             violations.Add($"invariant 4: the frame table gives {owned} frames to guest memory files and anonymous memory, but {claimed.Count} are in use.");
         }
         return violations;
+    }
+
+    private static void CheckLeavesLocked(VmCore core, Dictionary<ulong, Pfn> hostPages, List<string> violations,
+        List<(ulong HostPage, Pfn Frame, string Message)> suspects, out List<Stage2Leaf> leaves)
+    {
+        core.MmuLock.EnterWriteLock();
+        try
+        {
+            leaves = core.Stage2.Leaves();
+            foreach (Stage2Leaf leaf in leaves)
+            {
+                CheckLeaf(core, leaf, hostPages, violations, suspects);
+                if (violations.Count >= MaxReports)
+                {
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            core.MmuLock.ExitWriteLock();
+        }
     }
 
     private static void CheckLeaf(VmCore core, Stage2Leaf leaf, Dictionary<ulong, Pfn> hostPages, List<string> violations,

@@ -61,7 +61,10 @@ internal sealed class Memslot
     /// <summary>First page of the bound file range.</summary>
     public PageIndex GmemStart => Binding?.Start ?? default;
 
-    /// <summary>Whether every fault, shared or private, is served by guest_memfd (file has MMAP, §1.4 A′).</summary>
+    /// <summary>
+    /// Whether every fault, shared or private, is served by guest_memfd: the file has MMAP (§1.4 A′) or
+    /// keeps per-file attributes (model B: shared and private are the same frame).
+    /// </summary>
     public bool IsGmemOnly { get; private set; }
 
     /// <summary>Whether the binding is dead (the file was released).</summary>
@@ -77,10 +80,10 @@ internal sealed class Memslot
     public Hva HvaOf(Gfn gfn) => UserspaceAddress + ((gfn - BaseGfn) << Page.Shift);
 
     /// <summary>Attaches the binding of a file with <paramref name="flags"/> (before the slot is published).</summary>
-    public void Attach(GmemBinding binding, GuestMemfdFlags flags)
+    public void Attach(GmemBinding binding, GuestMemfdFlags flags, bool perFileAttributes)
     {
         Binding = binding;
-        IsGmemOnly = (flags & GuestMemfdFlags.Mmap) != 0;
+        IsGmemOnly = (flags & GuestMemfdFlags.Mmap) != 0 || perFileAttributes;
     }
 
     /// <inheritdoc/>

@@ -228,7 +228,7 @@ internal sealed class MemslotTable
                     throw Fail(op, Errno.EINVAL, $"check 12: fd {region.GuestMemfd} is not a guest_memfd.");
                 }
                 GmemBinding binding = gmem.Bind(_vm, baseGfn, (ulong)region.GuestMemfdOffset, pages << Page.Shift);
-                slot.Attach(binding, gmem.Flags);
+                slot.Attach(binding, gmem.Flags, gmem.Inode.HasPerFileAttributes);
             }
             finally
             {

@@ -23,7 +23,7 @@ internal sealed class Vm : IVirtualMachine, IGmemInvalidationTarget
     {
         Hypervisor = hypervisor;
         Type = type;
-        Core = new VmCore(this, type, hypervisor.Process, new FrameAccessMemory(hypervisor.Frames));
+        Core = new VmCore(this, type, hypervisor.Process, new FrameAccessMemory(hypervisor.Frames), hypervisor.Options.AttributeModel);
         hypervisor.Process.AddressSpace.RegisterNotifier(Core);
     }
 

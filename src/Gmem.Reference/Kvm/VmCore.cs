@@ -35,7 +35,7 @@ internal sealed class VmCore : IGmemInvalidationTarget, IMmuNotifier
     private int _hvaInvalidations;
 
     /// <summary>Creates the hypervisor state of <paramref name="vm"/>.</summary>
-    public VmCore(Vm vm, VmType type, HostProcess host, IFrameMemory memory, IMemoryAttributeStore? store = null)
+    public VmCore(Vm vm, VmType type, HostProcess host, IFrameMemory memory, AttributeModel attributeModel = AttributeModel.PerVm)
     {
         Type = type;
         SlotsLock = vm.SlotsLock;
@@ -45,8 +45,11 @@ internal sealed class VmCore : IGmemInvalidationTarget, IMmuNotifier
         Mmu = new MmuInvalidation(MmuLock);
         Stage2 = new Stage2(MmuLock);
         Slots = new MemslotTable(vm, HasPrivateMemory, host, Mmu, Stage2, PublishOutsideHvaInvalidation);
-        Attributes = new VmMemoryAttributes(store ?? new RangeAttributeStore(),
-            HasPrivateMemory ? MemoryAttributes.Private : MemoryAttributes.None, SlotsLock, Slots, Mmu, Stage2);
+        // Model A keeps the attributes per VM (the ioctl); model B reads them from the bound files.
+        bool perFile = attributeModel == AttributeModel.PerFile;
+        IMemoryAttributeStore store = perFile ? new PerFileAttributeStore(Slots) : new RangeAttributeStore();
+        Attributes = new VmMemoryAttributes(store, HasPrivateMemory ? MemoryAttributes.Private : MemoryAttributes.None,
+            ioctlAvailable: !perFile, SlotsLock, Slots, Mmu, Stage2);
         Faults = new FaultPath(type, Slots, Attributes, Mmu, Stage2, host.AddressSpace);
         Hypercalls = new Hypercalls();
         PreFault = new PreFault(Faults, HasPrivateMemory);
@@ -96,7 +99,7 @@ internal sealed class VmCore : IGmemInvalidationTarget, IMmuNotifier
             Capability.NrMemslots => MemslotTable.UserSlots,
             Capability.UserMemory2 => 1,
             Capability.MemoryFaultInfo => 1,
-            Capability.MemoryAttributes => (long)Attributes.Supported,
+            Capability.MemoryAttributes => Attributes.IoctlAvailable ? (long)Attributes.Supported : 0,
             Capability.VmTypes => (1L << (int)VmType.Default) | (1L << (int)VmType.SwProtected),
             Capability.PreFaultMemory => 1,
             Capability.ExitHypercall => (long)Hypercalls.SupportedMask,

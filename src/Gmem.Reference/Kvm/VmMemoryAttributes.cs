@@ -27,9 +27,10 @@ internal sealed class VmMemoryAttributes
     private readonly Stage2 _stage2;
 
     /// <summary>Creates the attribute state of a VM supporting <paramref name="supported"/>.</summary>
-    public VmMemoryAttributes(IMemoryAttributeStore store, MemoryAttributes supported, object slotsLock, MemslotTable slots, MmuInvalidation mmu, Stage2 stage2)
+    public VmMemoryAttributes(IMemoryAttributeStore store, MemoryAttributes supported, bool ioctlAvailable, object slotsLock, MemslotTable slots, MmuInvalidation mmu, Stage2 stage2)
     {
         Store = store;
+        IoctlAvailable = ioctlAvailable;
         Supported = supported;
         _slotsLock = slotsLock;
         _slots = slots;
@@ -43,6 +44,9 @@ internal sealed class VmMemoryAttributes
     /// <summary>Attributes this VM accepts (KVM_CAP_MEMORY_ATTRIBUTES).</summary>
     public MemoryAttributes Supported { get; }
 
+    /// <summary>Whether the VM ioctl exists (model A); with per-file attributes it answers ENOTTY.</summary>
+    public bool IoctlAvailable { get; }
+
     /// <summary>Number of changes that were no-ops (every frame already had the value).</summary>
     public long NoOps { get; private set; }
 
@@ -50,9 +54,13 @@ internal sealed class VmMemoryAttributes
     public bool IsPrivate(Gfn gfn) => (Store.Get(gfn) & MemoryAttributes.Private) != 0;
 
     /// <summary>KVM_SET_MEMORY_ATTRIBUTES.</summary>
-    /// <exception cref="GmemException">EINVAL for the checks of spec §2.13, in order; ENOMEM.</exception>
+    /// <exception cref="GmemException">ENOTTY in model B; EINVAL for the checks of spec §2.13, in order; ENOMEM.</exception>
     public void Set(ulong address, ulong size, MemoryAttributes attributes, ulong flags)
     {
+        if (!IoctlAvailable)
+        {
+            throw new GmemException(Operation, Errno.ENOTTY, "Attributes are per guest memory file (AttributeModel.PerFile).");
+        }
         if (flags != 0)
         {
             throw new GmemException(Operation, Errno.EINVAL, $"flags 0x{flags:x} must be 0.");
