@@ -17,6 +17,7 @@ namespace Gmem.Reference.GuestMemfd;
 internal sealed class GmemFolio
 {
     private ulong[]? _poisoned;
+    private volatile bool _uptodate;
 
     /// <summary>Creates an entry for <paramref name="folio"/> at folio index <paramref name="index"/>.</summary>
     public GmemFolio(Folio folio, ulong index)
@@ -37,8 +38,12 @@ internal sealed class GmemFolio
     /// <summary>The first file page of the folio.</summary>
     public PageIndex FirstPage => new(Index << Order);
 
-    /// <summary>Whether the contents are defined (zeroed or written); false right after allocation.</summary>
-    public bool IsUptodate { get; set; }
+    /// <summary>Whether the contents are defined (zeroed or written); false right after allocation. Set after the zeroing (volatile), so a lock-free true is safe.</summary>
+    public bool IsUptodate
+    {
+        get => _uptodate;
+        set => _uptodate = value;
+    }
 
     /// <summary>Whether the frames were removed from the direct map.</summary>
     public bool DirectMapRemoved { get; set; }

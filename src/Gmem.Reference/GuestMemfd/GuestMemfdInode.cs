@@ -169,6 +169,10 @@ internal sealed partial class GuestMemfdInode
     /// </summary>
     public void MakeUptodate(GmemFolio folio)
     {
+        if (folio.IsUptodate)
+        {
+            return;
+        }
         lock (_cacheLock)
         {
             if (!folio.IsUptodate)

@@ -44,7 +44,7 @@ public static class MemoryMapRenderer
         int rows = (cells.Count + columns - 1) / columns;
         int width = 120 + columns * CellPixels + 20, height = 60 + rows * CellPixels + 70;
         var output = new StringBuilder();
-        using (var svg = XmlWriter.Create(output, new XmlWriterSettings { Indent = true, OmitXmlDeclaration = false }))
+        using (var svg = XmlWriter.Create(output, new XmlWriterSettings { Indent = true, OmitXmlDeclaration = true }))
         {
             svg.WriteStartElement("svg", "http://www.w3.org/2000/svg");
             svg.WriteAttributeString("width", Num(width));

@@ -1,0 +1,34 @@
+using System.Text.Json;
+using Gmem.TestSupport;
+
+namespace Gmem.Cli.Tests;
+
+/// <summary>End-to-end: the built gmem program's <c>conformance</c>.</summary>
+public class ConformanceCommandTests
+{
+    private static readonly TimeSpan s_timeout = TimeSpan.FromMinutes(5);
+
+    [KvmFact]
+    public void Conformance_Kvm_EveryCaseAsTheSpecOrAKnownKernelDifference()
+    {
+        (int exitCode, string output, string error) = GmemProcess.Run(s_timeout, "conformance", "--platform", "kvm", "--json");
+
+        Assert.True(exitCode == 0, $"exit code {exitCode}; stderr: {error}");
+        using JsonDocument json = JsonDocument.Parse(output);
+        JsonElement[] outcomes = [.. json.RootElement.GetProperty("outcomes").EnumerateArray()];
+        Assert.True(outcomes.Length >= 50, $"only {outcomes.Length} outcomes");
+        Assert.All(outcomes, o => Assert.True(
+            o.GetProperty("matchesSpec").GetBoolean() || o.GetProperty("knownDifference").GetBoolean() || o.GetProperty("skipped").GetBoolean(),
+            o.ToString()));
+        Assert.Contains(outcomes, o => o.GetProperty("id").GetString() == "42" && o.GetProperty("knownDifference").GetBoolean());
+    }
+
+    [Fact]
+    public void Conformance_UnknownPlatform_NonZeroExit()
+    {
+        (int exitCode, _, string error) = GmemProcess.Run(s_timeout, "conformance", "--platform", "xen");
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("xen", error, StringComparison.Ordinal);
+    }
+}

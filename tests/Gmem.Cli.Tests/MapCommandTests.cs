@@ -1,0 +1,42 @@
+using System.Xml.Linq;
+using Gmem.TestSupport;
+
+namespace Gmem.Cli.Tests;
+
+/// <summary>End-to-end: the built gmem program's <c>map</c>.</summary>
+public class MapCommandTests
+{
+    private static readonly TimeSpan s_timeout = TimeSpan.FromMinutes(3);
+
+    [KvmFact]
+    public void Map_DefaultScenario_WritesValidSvgAndTerminalView()
+    {
+        string svg = Path.Combine(Path.GetTempPath(), $"gmem-map-{Guid.NewGuid():N}.svg");
+        try
+        {
+            (int exitCode, string output, string error) = GmemProcess.Run(s_timeout, "map", "--platform", "kvm", "--svg", svg, "--columns", "32");
+
+            Assert.True(exitCode == 0, $"exit code {exitCode}; stderr: {error}");
+            XDocument doc = XDocument.Load(svg);
+            XNamespace ns = "http://www.w3.org/2000/svg";
+            Assert.Equal(ns + "svg", doc.Root!.Name);
+            Assert.Contains(doc.Descendants(ns + "rect"), r => (string?)r.Attribute("class") == "private");
+            Assert.Contains(doc.Descendants(ns + "rect"), r => (string?)r.Attribute("class") == "shared");
+            Assert.Contains("legend:", output, StringComparison.Ordinal);
+            Assert.Contains($"SVG written to {svg}", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(svg);
+        }
+    }
+
+    [Fact]
+    public void Map_BadColumns_NonZeroExitAndSaysWhy()
+    {
+        (int exitCode, _, string error) = GmemProcess.Run(s_timeout, "map", "--columns", "0");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("--columns", error, StringComparison.Ordinal);
+    }
+}
