@@ -68,7 +68,7 @@ public sealed class ReferenceHypervisor : IHypervisor
     public IVirtualMachine CreateVm(VmType type = VmType.Default)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        if (type is not (VmType.Default or VmType.SwProtected))
+        if (!Kvm.ReferenceVmTypes.IsSupported(type))
         {
             throw new GmemException("KVM_CREATE_VM", Errno.EINVAL, $"VM type {(ulong)type} is not supported.");
         }

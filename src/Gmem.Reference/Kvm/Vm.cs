@@ -1,10 +1,11 @@
-// A Reference VM (the kernel's `struct kvm`). MINIMAL VERSION from the guest-memory-file branch: lifetime,
-// capabilities and guest memory file creation. Memslots, attributes, stage-2 and vCPUs are filled in by
-// the hypervisor half (issue 4) — until then they answer ENOTTY.
+// A Reference VM (the kernel's `struct kvm`): lifetime, capabilities and guest memory file creation
+// here; memslots, attributes, the secondary MMU, invalidations and vCPUs in VmCore (Kvm/), to which
+// the memslot, attribute, capability and vCPU operations and the invalidation callbacks delegate.
 //
 // Data model: the VM type, its descriptor (a VmFile), a users count (the VM file holds one; every guest
-// memory file holds one: the file pins the VM), and the slots lock.
+// memory file holds one: the file pins the VM), the slots lock, and the VmCore.
 // Locking: SlotsLock is the kernel's slots_lock (memslot changes, binding, gmem release take it first).
+// The VM registers VmCore as an mmu notifier of the host address space while it lives.
 
 using Gmem.Reference.GuestMemfd;
 using Gmem.Reference.Host;
@@ -22,7 +23,12 @@ internal sealed class Vm : IVirtualMachine, IGmemInvalidationTarget
     {
         Hypervisor = hypervisor;
         Type = type;
+        Core = new VmCore(this, type, hypervisor.Process, new FrameAccessMemory(hypervisor.Frames), hypervisor.Options.AttributeModel);
+        hypervisor.Process.AddressSpace.RegisterNotifier(Core);
     }
+
+    /// <summary>The hypervisor state: memslots, attributes, Stage2, invalidation, faults, vCPUs.</summary>
+    public VmCore Core { get; }
 
     /// <summary>The platform.</summary>
     public ReferenceHypervisor Hypervisor { get; }
@@ -40,7 +46,7 @@ internal sealed class Vm : IVirtualMachine, IGmemInvalidationTarget
     public object SlotsLock { get; } = new();
 
     /// <summary>Whether the VM has private memory (SW_PROTECTED and the Reference confidential types).</summary>
-    public bool HasPrivateMemory => Type == VmType.SwProtected;
+    public bool HasPrivateMemory => ReferenceVmTypes.HasPrivateMemory(Type);
 
     /// <summary>Whether the VM is destroyed (no file and no guest memory file refers to it any more).</summary>
     public bool IsDestroyed => Volatile.Read(ref _users) == 0;
@@ -62,13 +68,17 @@ internal sealed class Vm : IVirtualMachine, IGmemInvalidationTarget
     {
         int after = Interlocked.Decrement(ref _users);
         Debug.Assert(after >= 0, "Put on a destroyed VM");
+        if (after == 0)
+        {
+            Hypervisor.Process.AddressSpace.UnregisterNotifier(Core);
+        }
     }
 
     /// <inheritdoc/>
     public long CheckExtension(Capability capability) => capability switch
     {
-        Capability.MemoryAttributes => HasPrivateMemory ? (long)MemoryAttributes.Private : 0,
         Capability.GuestMemfdFlags => (long)SupportedGuestMemfdFlags,
+        _ when Core.TryCheckExtension(capability, out long value) => value,
         _ => Hypervisor.CheckExtension(capability),
     };
 
@@ -85,35 +95,30 @@ internal sealed class Vm : IVirtualMachine, IGmemInvalidationTarget
     }
 
     /// <inheritdoc/>
-    public void SetUserMemoryRegion(UserMemoryRegion region) => throw new GmemException("KVM_SET_USER_MEMORY_REGION2", Errno.ENOTTY, "Not built yet.");
+    public void SetUserMemoryRegion(UserMemoryRegion region) => Core.SetUserMemoryRegion(region, legacy: false);
 
     /// <inheritdoc/>
-    public void SetUserMemoryRegionLegacy(UserMemoryRegion region) => throw new GmemException("KVM_SET_USER_MEMORY_REGION", Errno.ENOTTY, "Not built yet.");
+    public void SetUserMemoryRegionLegacy(UserMemoryRegion region) => Core.SetUserMemoryRegion(region, legacy: true);
 
     /// <inheritdoc/>
     public void SetMemoryAttributes(ulong address, ulong size, MemoryAttributes attributes, ulong flags = 0) =>
-        throw new GmemException("KVM_SET_MEMORY_ATTRIBUTES", Errno.ENOTTY, "Not built yet.");
+        Core.SetMemoryAttributes(address, size, attributes, flags);
 
     /// <inheritdoc/>
-    public void EnableCapability(Capability capability, ulong arg0) => throw new GmemException("KVM_ENABLE_CAP", Errno.ENOTTY, "Not built yet.");
+    public void EnableCapability(Capability capability, ulong arg0) => Core.EnableCapability(capability, arg0);
 
     /// <inheritdoc/>
-    public IVcpu CreateVcpu(int id) => throw new GmemException("KVM_CREATE_VCPU", Errno.ENOTTY, "Not built yet.");
+    public IVcpu CreateVcpu(int id) => Core.CreateVcpu(id);
 
     /// <inheritdoc/>
-    void IGmemInvalidationTarget.InvalidateBegin()
-    {
-    }
+    void IGmemInvalidationTarget.InvalidateBegin() => Core.InvalidateBegin();
 
     /// <inheritdoc/>
-    void IGmemInvalidationTarget.InvalidateRangeAdd(Gfn start, Gfn end, GmemInvalidationFilter filter)
-    {
-    }
+    void IGmemInvalidationTarget.InvalidateRangeAdd(Gfn start, Gfn end, GmemInvalidationFilter filter) =>
+        Core.InvalidateRangeAdd(start, end, filter);
 
     /// <inheritdoc/>
-    void IGmemInvalidationTarget.InvalidateEnd()
-    {
-    }
+    void IGmemInvalidationTarget.InvalidateEnd() => Core.InvalidateEnd();
 
     /// <summary>Closes the VM's descriptor (once); the VM lives on while a guest memory file pins it.</summary>
     public void Dispose()

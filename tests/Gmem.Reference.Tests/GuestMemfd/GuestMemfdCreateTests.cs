@@ -137,7 +137,7 @@ public sealed class GuestMemfdCreateTests
     public void CreateGuestMemfdIoctl_OnSystemFd_EINVAL()
     {
         using var host = new ReferenceTestHost();
-        var e = Assert.Throws<GmemException>(() => host.Host.Ioctl(host.Hypervisor.Fd, Kvm.KvmDeviceFile.CreateGuestMemfdIoctl));
+        var e = Assert.Throws<GmemException>(() => host.Host.Ioctl(host.Hypervisor.Fd, global::Gmem.Reference.Kvm.KvmDeviceFile.CreateGuestMemfdIoctl));
         Assert.Equal(Errno.EINVAL, e.Errno);
     }
 
