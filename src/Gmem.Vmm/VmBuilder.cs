@@ -1,4 +1,5 @@
 using Gmem.Kvm;
+using Gmem.Reference;
 using Gmem.Vmm.Conversions;
 using Gmem.Vmm.Machines;
 using Gmem.Vmm.Programs;
@@ -89,11 +90,9 @@ public sealed class VmBuilder
         IGuestMachine machine = _hypervisor switch
         {
             KvmHypervisor kvm => new KvmGuestMachine(kvm, options, program),
-            _ => CreateReferenceMachine(_hypervisor, options, program),
+            ReferenceHypervisor reference => new ReferenceGuestMachine(reference, options, program),
+            _ => throw new NotSupportedException($"The {_hypervisor.Name} platform cannot run MicroVms."),
         };
         return new MicroVm(machine, options, _ownsHypervisor ? _hypervisor : null);
     }
-
-    private static IGuestMachine CreateReferenceMachine(IHypervisor hypervisor, MicroVmOptions options, GuestProgram program) =>
-        throw new NotSupportedException($"The {hypervisor.Name} platform cannot run MicroVms yet.");
 }
