@@ -101,6 +101,8 @@ public abstract class PreFaultContractTests : ContractTestBase
             {
                 vm.SetUserMemoryRegion(slot with { MemorySize = 0 });
                 vm.SetUserMemoryRegion(slot);
+                // Like the selftest's delete worker: cycles spaced out, so faults can also complete.
+                Thread.Sleep(1);
             }
         });
         flipper.Start();

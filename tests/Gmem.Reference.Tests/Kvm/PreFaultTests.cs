@@ -102,6 +102,8 @@ public sealed class PreFaultTests
             {
                 vm.Vm.SetUserMemoryRegion(region with { MemorySize = 0 });
                 vm.Vm.SetUserMemoryRegion(region);
+                // Like the selftest's delete worker: cycles spaced out, so faults can also complete.
+                Thread.Sleep(1);
             }
         });
         flipper.Start();
