@@ -31,6 +31,7 @@ internal sealed class ReferenceGuestMachine : IGuestMachine, IConversionBackend
     private readonly SharedWindows _shared;
     private readonly bool _inPlace;
     private readonly bool _confidential;
+    private readonly ulong _folioBytes;
 
     public ReferenceGuestMachine(ReferenceHypervisor hypervisor, MicroVmOptions options, GuestProgram program)
     {
@@ -45,6 +46,7 @@ internal sealed class ReferenceGuestMachine : IGuestMachine, IConversionBackend
             (ulong)Page.Size1G => GuestMemfdFlags.Hugetlb1G,
             _ => throw new ArgumentException($"Huge pages are 2 MiB or 1 GiB, not {options.HugePageBytes} bytes.", nameof(options)),
         };
+        _folioBytes = Math.Max(options.HugePageBytes, (ulong)Page.Size);
         _vm = hypervisor.CreateVm(VmType.SwProtected);
         try
         {
@@ -143,14 +145,30 @@ internal sealed class ReferenceGuestMachine : IGuestMachine, IConversionBackend
         }
         else
         {
-            _vm.SetMemoryAttributes(range.Start.Value, range.Length, toPrivate ? MemoryAttributes.Private : MemoryAttributes.None);
-            if (toPrivate)
+            // The private copy is discarded by punching it; the Reference file refuses to punch part of a huge
+            // folio (it does not split folios yet), so such a conversion is refused before anything changes.
+            if (!toPrivate && (!range.Start.IsAligned(_folioBytes) || range.Length % _folioBytes != 0))
             {
-                _host.Advise(_hostView.Address + range.Start.Value, (long)range.Length, MemoryAdvice.DontNeed);
+                throw new GmemException("MAP_GPA_RANGE", Errno.EINVAL,
+                    $"{range} covers part of a {_folioBytes >> 10} KiB folio: discarding its private copy needs a folio split.");
             }
-            else
+            var (to, back) = toPrivate ? (MemoryAttributes.Private, MemoryAttributes.None) : (MemoryAttributes.None, MemoryAttributes.Private);
+            _vm.SetMemoryAttributes(range.Start.Value, range.Length, to);
+            try
             {
-                _memory.Fallocate(FallocateMode.PunchHole, (long)range.Start.Value, (long)range.Length);
+                if (toPrivate)
+                {
+                    _host.Advise(_hostView.Address + range.Start.Value, (long)range.Length, MemoryAdvice.DontNeed);
+                }
+                else
+                {
+                    _memory.Fallocate(FallocateMode.PunchHole, (long)range.Start.Value, (long)range.Length);
+                }
+            }
+            catch (GmemException)
+            {
+                _vm.SetMemoryAttributes(range.Start.Value, range.Length, back);   // all or nothing
+                throw;
             }
         }
         _shared.Set(range, shared: !toPrivate);

@@ -44,6 +44,10 @@ public static class ScenarioRunner
             GuestRunResult run = vm.Run(timeout: timeout ?? TimeSpan.FromMinutes(2));
             var checks = scenario.Directives.Where(d => d.Verb.StartsWith("expect", StringComparison.Ordinal))
                 .Select(d => Check(d, vm, run)).ToList();
+            // A verify mismatch or a refused conversion is a failure even where no expectation names it.
+            var failures = run.Reports.Where(r => r.Kind != GuestReportKind.Value).ToList();
+            checks.Insert(0, new ScenarioCheck(0, "no verify mismatch, no refused conversion", failures.Count == 0,
+                failures.Count == 0 ? "none" : string.Join(", ", failures.Select(f => $"{f.Kind} 0x{f.Value:x}"))));
             return new ScenarioResult(scenario, vm.Platform, run, counters.Snapshot(), checks, vm.Guarantees, vm.Map());
         }
         finally
