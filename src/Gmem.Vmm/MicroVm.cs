@@ -29,6 +29,9 @@ public sealed class MicroVm : IDisposable
     /// <summary>"kvm" or "reference".</summary>
     public string Platform => _machine.Platform;
 
+    /// <summary>The platform half (tests reach the platform's VM through it).</summary>
+    internal IGuestMachine Machine => _machine;
+
     /// <summary>The options the VM was built with.</summary>
     public MicroVmOptions Options { get; }
 

@@ -20,4 +20,14 @@ public sealed record MicroVmOptions
 
     /// <summary>The first address guest programs may use: below it the platform keeps page tables and code.</summary>
     public const ulong ReservedBytes = 0x40000;
+
+    /// <summary>Refuses (EINVAL) a conversion that reaches into the reserved page tables and code, on every platform alike.</summary>
+    /// <exception cref="GmemException">EINVAL.</exception>
+    public static void CheckConvertible(GpaRange range)
+    {
+        if (range.Start.Value < ReservedBytes)
+        {
+            throw new GmemException("MAP_GPA_RANGE", Errno.EINVAL, $"{range} overlaps the page tables and code below 0x{ReservedBytes:x}.");
+        }
+    }
 }

@@ -119,7 +119,11 @@ internal sealed class KvmGuestMachine : IGuestMachine, IConversionBackend
         return visible;
     }
 
-    public IReadOnlyList<GpaRange> Pending(GpaRange range, bool toPrivate) => _shared.Runs(range, shared: toPrivate);
+    public IReadOnlyList<GpaRange> Pending(GpaRange range, bool toPrivate)
+    {
+        MicroVmOptions.CheckConvertible(range);
+        return _shared.Runs(range, shared: toPrivate);
+    }
 
     public void Convert(GpaRange range, bool toPrivate)
     {
@@ -131,10 +135,7 @@ internal sealed class KvmGuestMachine : IGuestMachine, IConversionBackend
             }
             return;
         }
-        if (range.Start.Value < MicroVmOptions.ReservedBytes)
-        {
-            throw new GmemException("MAP_GPA_RANGE", Errno.EINVAL, $"{range} overlaps the page tables and code below 0x{MicroVmOptions.ReservedBytes:x}.");
-        }
+        MicroVmOptions.CheckConvertible(range);
         _shared.Set(range, shared: !toPrivate);
         if (toPrivate)
         {

@@ -87,6 +87,9 @@ internal sealed class ReferenceGuestMachine : IGuestMachine, IConversionBackend
 
     public string Platform => "reference";
 
+    /// <summary>The Reference VM.</summary>
+    public IVirtualMachine Vm => _vm;
+
     public IConversionBackend Conversions => this;
 
     public IReadOnlyList<string> Guarantees => _inPlace
@@ -126,7 +129,11 @@ internal sealed class ReferenceGuestMachine : IGuestMachine, IConversionBackend
     public IReadOnlyList<GpaRange> HostVisiblePrivateRanges() =>
         [.. ReferenceInspector.HostVisiblePrivatePages(_vm).Select(gfn => new GpaRange(gfn.Gpa, Page.Size))];
 
-    public IReadOnlyList<GpaRange> Pending(GpaRange range, bool toPrivate) => _shared.Runs(range, shared: toPrivate);
+    public IReadOnlyList<GpaRange> Pending(GpaRange range, bool toPrivate)
+    {
+        MicroVmOptions.CheckConvertible(range);
+        return _shared.Runs(range, shared: toPrivate);
+    }
 
     public void Convert(GpaRange range, bool toPrivate)
     {
@@ -134,10 +141,7 @@ internal sealed class ReferenceGuestMachine : IGuestMachine, IConversionBackend
         {
             throw new GmemException("MAP_GPA_RANGE", Errno.EINVAL, $"{range} cannot become private: the VM is all shared.");
         }
-        if (range.Start.Value < MicroVmOptions.ReservedBytes)
-        {
-            throw new GmemException("MAP_GPA_RANGE", Errno.EINVAL, $"{range} overlaps the code below 0x{MicroVmOptions.ReservedBytes:x}.");
-        }
+        MicroVmOptions.CheckConvertible(range);
         _shared.Runs(range, shared: true);   // range check (EINVAL outside guest memory) before anything changes
         if (_inPlace)
         {
