@@ -23,6 +23,27 @@ public class ConformanceCommandTests
         Assert.Contains(outcomes, o => o.GetProperty("id").GetString() == "42" && o.GetProperty("knownDifference").GetBoolean());
     }
 
+    [KvmFact]
+    public void Conformance_Both_TablesPerPlatformAndOnlyTheKnownDifferences()
+    {
+        (int exitCode, string output, string error) = GmemProcess.Run(s_timeout, "conformance", "--platform", "both");
+
+        Assert.True(exitCode == 0, $"exit code {exitCode}; stderr: {error}");
+        Assert.Contains("kvm: spec", output, StringComparison.Ordinal);
+        Assert.Contains("reference: spec", output, StringComparison.Ordinal);
+        Assert.Contains("2 difference(s)", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Conformance_Reference_EveryCaseAsTheSpecSays()
+    {
+        (int exitCode, string output, string error) = GmemProcess.Run(s_timeout, "conformance", "--platform", "reference", "--json");
+
+        Assert.True(exitCode == 0, $"exit code {exitCode}; stderr: {error}");
+        using JsonDocument json = JsonDocument.Parse(output);
+        Assert.All(json.RootElement.GetProperty("outcomes").EnumerateArray(), o => Assert.True(o.GetProperty("matchesSpec").GetBoolean(), o.ToString()));
+    }
+
     [Fact]
     public void Conformance_UnknownPlatform_NonZeroExit()
     {

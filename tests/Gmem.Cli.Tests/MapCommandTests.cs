@@ -32,6 +32,26 @@ public class MapCommandTests
     }
 
     [Fact]
+    public void Map_HugePagesOnReference_ShowsTwoMegabyteLeaves()
+    {
+        string svg = Path.Combine(Path.GetTempPath(), $"gmem-map-{Guid.NewGuid():N}.svg");
+        try
+        {
+            (int exitCode, string output, string error) = GmemProcess.Run(s_timeout, "map", Path.Combine(RunCommandTests.Examples, "huge-pages.gmem"),
+                "--platform", "reference", "--svg", svg);
+
+            Assert.True(exitCode == 0, $"exit code {exitCode}; stderr: {error}");
+            Assert.Contains("PPPP", output, StringComparison.Ordinal);
+            Assert.DoesNotContain("mapped at 4K 0, 2M 0,", output, StringComparison.Ordinal);
+            Assert.Contains(XDocument.Load(svg).Descendants(XName.Get("rect", "http://www.w3.org/2000/svg")), r => (string?)r.Attribute("stroke") == "#f1c40f");
+        }
+        finally
+        {
+            File.Delete(svg);
+        }
+    }
+
+    [Fact]
     public void Map_BadColumns_NonZeroExitAndSaysWhy()
     {
         (int exitCode, _, string error) = GmemProcess.Run(s_timeout, "map", "--columns", "0");

@@ -50,6 +50,18 @@ public class RunCommandTests
         Assert.All(json.RootElement.GetProperty("checks").EnumerateArray(), c => Assert.True(c.GetProperty("passed").GetBoolean(), c.ToString()));
     }
 
+    [Theory]
+    [MemberData(nameof(ExampleFiles))]
+    public void Run_EveryExampleOnReference_JsonSaysPassed(string file)
+    {
+        (int exitCode, string output, string error) = GmemProcess.Run(s_timeout, "run", Path.Combine(Examples, file), "--platform", "reference", "--json");
+
+        Assert.True(exitCode == 0, $"exit code {exitCode}; stderr: {error}; stdout: {output}");
+        using JsonDocument json = JsonDocument.Parse(output);
+        Assert.Equal("reference", json.RootElement.GetProperty("platform").GetString());
+        Assert.True(json.RootElement.GetProperty("passed").GetBoolean());
+    }
+
     [Fact]
     public void Run_MalformedScenario_OneLineWithLineAndColumnAndExitCode2()
     {
