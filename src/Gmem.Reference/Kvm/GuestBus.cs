@@ -11,6 +11,7 @@
 // ends in a private/shared mismatch exit.
 //
 // Threading: one instance per vCPU, called only from the thread inside BytecodeCpu.Run.
+using Gmem.Diagnostics;
 using Gmem.Reference.Cpu;
 
 namespace Gmem.Reference.Kvm;
@@ -78,6 +79,7 @@ internal sealed class GuestBus : IGuestBus
                 return BusResult.Completed;
             }
             Misses++;
+            GmemMetrics.Add(GmemMetrics.Faults, 1, "reference", "reason", "stage2-miss");
             FaultOutcome outcome = _faults.Handle(gfn, fixedKind, write);
             switch (outcome.Status)
             {

@@ -12,6 +12,7 @@
 //
 // Locking: every mutation runs under the VM's mmu lock held for WRITE; TryTranslate and enumeration
 // under READ (or WRITE). The table does not take the lock itself; it asserts it.
+using Gmem.Diagnostics;
 using System.Diagnostics;
 
 namespace Gmem.Reference.Kvm;
@@ -112,6 +113,7 @@ internal sealed class Stage2
             DropSubtree(node.Children![slot]!);
             node.ClearEntry(slot);
             _flushPending = true;
+            GmemMetrics.Add(GmemMetrics.Merges, 1, "reference", "what", "stage2-leaf");
         }
         node.SetLeaf(slot, Stage2Entry.FromLeaf(leaf));
         _leaves[target]++;
@@ -222,6 +224,7 @@ internal sealed class Stage2
         _leaves[childLevel] += 512;
         _tables++;
         _splits++;
+        GmemMetrics.Add(GmemMetrics.Splits, 1, "reference", "what", "stage2-leaf");
         node.ClearEntry(i);
         node.SetChild(i, child);
     }

@@ -17,6 +17,7 @@
 // Locking. One lock (SyncRoot) covers the split state, the NoDirectMap flags' transitions and the
 // counters. KernelAccess takes the same lock around its check-and-copy, so a frame is never removed in
 // the middle of a kernel copy of it, and never copied after its removal.
+using Gmem.Diagnostics;
 namespace Gmem.Reference.Mm;
 
 /// <summary>The kernel's linear map of every frame: removal and restoration per frame, with split and TLB-flush accounting.</summary>
@@ -169,6 +170,7 @@ public sealed class DirectMap
             {
                 _splits2M++;
             }
+            GmemMetrics.Add(GmemMetrics.Splits, 1, "reference", "what", "direct-map");
         }
     }
 

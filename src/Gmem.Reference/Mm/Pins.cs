@@ -15,6 +15,7 @@
 //
 // Locking. No lock: a pin or unpin is one compare-and-swap of the frame's pin word, after taking a
 // folio reference with "get unless zero", so pins are safe from any thread (vCPUs, host threads).
+using Gmem.Diagnostics;
 namespace Gmem.Reference.Mm;
 
 /// <summary>GUP pins of frames: normal, long-term and exclusive.</summary>
@@ -35,6 +36,7 @@ public sealed class Pins
                 ? ((flags & PinFlags.Exclusive) != 0 ? $"{frame} is already pinned." : $"{frame} is pinned exclusively.")
                 : $"{frame} cannot be pinned.");
         }
+        CountPin(flags);
     }
 
     /// <summary>Like <see cref="Pin"/>, returning false instead of throwing <see cref="Errno.EBUSY"/>.</summary>
@@ -47,8 +49,15 @@ public sealed class Pins
             throw new GmemException("pin_user_pages", result, $"{frame} cannot be pinned.");
         }
 
+        if (result == 0)
+        {
+            CountPin(flags);
+        }
         return result == 0;
     }
+
+    private static void CountPin(PinFlags flags) => GmemMetrics.Add(GmemMetrics.Pins, 1, "reference", "kind",
+        (flags & PinFlags.Exclusive) != 0 ? "exclusive" : (flags & PinFlags.Longterm) != 0 ? "longterm" : "normal");
 
     /// <summary>Drops a pin taken with the same <paramref name="flags"/>. Returns false for an exclusive pin already released by <see cref="ReleaseExclusiveOnFree(Folio)"/> or <see cref="ReleaseExclusiveOnShare"/>.</summary>
     /// <exception cref="InvalidOperationException">No such pin is held.</exception>
