@@ -56,7 +56,7 @@ public static class MemoryMapRenderer
                 int row = i / columns, column = i % columns;
                 if (column == 0)
                 {
-                    Text(svg, 10, 50 + row * CellPixels + 9, (map.Start + (ulong)i * cellBytes).ToString(), 9);
+                    Text(svg, 10, 40 + (row * CellPixels) + 9, (map.Start + (ulong)i * cellBytes).ToString(), 9);
                 }
                 Cell(svg, 120 + column * CellPixels, 40 + row * CellPixels, cells[i]);
             }
