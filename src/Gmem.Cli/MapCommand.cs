@@ -36,29 +36,12 @@ internal static class MapCommand
             Console.Error.WriteLine($"gmem map: --columns must be between 1 and 512, not {columns}.");
             return 2;
         }
-        Scenario scenario;
-        try
+        if (!ScenarioFiles.TryRun("map", file, platformOption, out ScenarioResult? result, out int exitCode))
         {
-            scenario = ScenarioParser.ParseFile(file?.FullName ?? ScenarioFiles.Default());
-        }
-        catch (Exception e) when (e is ScenarioSyntaxException or IOException or UnauthorizedAccessException)
-        {
-            Console.Error.WriteLine($"gmem map: {e.Message}");
-            return 2;
-        }
-        scenario = scenario with { Platform = PlatformOption.Resolve(platformOption, scenario.Platform) };
-        ScenarioResult result;
-        try
-        {
-            result = ScenarioRunner.Run(scenario);
-        }
-        catch (Exception e) when (e is GmemException or NotSupportedException)
-        {
-            Console.Error.WriteLine($"gmem map: {scenario.Name}: {e.Message}");
-            return 1;
+            return exitCode;
         }
         string path = (svg ?? new FileInfo("gmem-map.svg")).FullName;
-        File.WriteAllText(path, MemoryMapRenderer.RenderSvg(result.Map, $"{scenario.Name} on {result.Platform}", columns));
+        File.WriteAllText(path, MemoryMapRenderer.RenderSvg(result.Map, $"{result.Scenario.Name} on {result.Platform}", columns));
         Console.Out.Write(MemoryMapRenderer.RenderText(result.Map, columns));
         Console.Out.WriteLine($"SVG written to {path}");
         return 0;

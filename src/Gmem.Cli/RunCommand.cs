@@ -24,26 +24,9 @@ internal static class RunCommand
 
     private static int Run(FileInfo? file, string? platformOption, bool json)
     {
-        Scenario scenario;
-        try
+        if (!ScenarioFiles.TryRun("run", file, platformOption, out ScenarioResult? result, out int exitCode))
         {
-            scenario = ScenarioParser.ParseFile(file?.FullName ?? ScenarioFiles.Default());
-        }
-        catch (Exception e) when (e is ScenarioSyntaxException or IOException or UnauthorizedAccessException)
-        {
-            Console.Error.WriteLine($"gmem run: {e.Message}");
-            return 2;
-        }
-        scenario = scenario with { Platform = PlatformOption.Resolve(platformOption, scenario.Platform) };
-        ScenarioResult result;
-        try
-        {
-            result = ScenarioRunner.Run(scenario);
-        }
-        catch (Exception e) when (e is GmemException or NotSupportedException)
-        {
-            Console.Error.WriteLine($"gmem run: {scenario.Name} on {scenario.Platform.ToString().ToLowerInvariant()}: {e.Message}");
-            return 1;
+            return exitCode;
         }
         if (json)
         {

@@ -1,3 +1,6 @@
+using System.Diagnostics.CodeAnalysis;
+using Gmem.Vmm.Scenarios;
+
 namespace Gmem.Cli;
 
 /// <summary>Finds the scenario files that ship with gmem.</summary>
@@ -21,4 +24,37 @@ internal static class ScenarioFiles
     /// <exception cref="FileNotFoundException">The examples are not installed next to gmem.</exception>
     public static string Default() =>
         Path.Combine(ExamplesDirectory() ?? throw new FileNotFoundException("examples/default.gmem was not found next to gmem; give a scenario file."), "default.gmem");
+
+    /// <summary>
+    /// Reads the scenario (the default one when <paramref name="file"/> is null), applies <c>--platform</c> and
+    /// runs it. Errors become one line on stderr: exit code 2 for a bad file, 1 when the platform refused.
+    /// </summary>
+    public static bool TryRun(string command, FileInfo? file, string? platformOption, [NotNullWhen(true)] out ScenarioResult? result, out int exitCode)
+    {
+        result = null;
+        Scenario scenario;
+        try
+        {
+            scenario = ScenarioParser.ParseFile(file?.FullName ?? Default());
+        }
+        catch (Exception e) when (e is ScenarioSyntaxException or IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"gmem {command}: {e.Message}");
+            exitCode = 2;
+            return false;
+        }
+        scenario = scenario with { Platform = PlatformOption.Resolve(platformOption, scenario.Platform) };
+        try
+        {
+            result = ScenarioRunner.Run(scenario);
+            exitCode = 0;
+            return true;
+        }
+        catch (Exception e) when (e is GmemException or NotSupportedException)
+        {
+            Console.Error.WriteLine($"gmem {command}: {scenario.Name} on {scenario.Platform.ToString().ToLowerInvariant()}: {e.Message}");
+            exitCode = 1;
+            return false;
+        }
+    }
 }
