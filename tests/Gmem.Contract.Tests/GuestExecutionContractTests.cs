@@ -18,6 +18,23 @@ public abstract class GuestExecutionContractTests : ContractTestBase
     /// </summary>
     protected abstract VcpuExit Run(IVirtualMachine vm, GuestProgram program, GuestReportDecoder reports, Func<VcpuExit, bool> onExit);
 
+    /// <summary>Runs <paramref name="vcpu"/>: reports and interruptions go on; HLT, a non-I/O exit, or a refusal of <paramref name="onExit"/> ends it.</summary>
+    protected static VcpuExit Drive(IVcpu vcpu, GuestReportDecoder reports, Func<VcpuExit, bool> onExit)
+    {
+        while (true)
+        {
+            VcpuExit exit = vcpu.Run();
+            if (exit is VcpuExit.Interrupted || reports.TryAccept(exit))
+            {
+                continue;
+            }
+            if (exit is VcpuExit.Hlt || !onExit(exit) || exit is not VcpuExit.Io)
+            {
+                return exit;
+            }
+        }
+    }
+
     [SkippableFact]
     public void Scenario49_GmemOnlySlotAt4GiB_GuestSeesHostBytesAndHostSeesGuestBytes()
     {

@@ -24,18 +24,7 @@ public sealed class KvmGuestExecutionContractTests : GuestExecutionContractTests
         };
         var backend = new X86ProgramBackend(options.Layout.Code, X86ConversionCall.PortIo);
         X86Guest guest = Own(X86Guest.Create((KvmVm)vm, options, a => backend.Emit(a, program)));
-        while (true)
-        {
-            VcpuExit exit = guest.Vcpu.Run();
-            if (exit is VcpuExit.Interrupted || reports.TryAccept(exit))
-            {
-                continue;
-            }
-            if (exit is VcpuExit.Hlt || !onExit(exit) || exit is not VcpuExit.Io)
-            {
-                return exit;
-            }
-        }
+        return Drive(guest.Vcpu, reports, onExit);
     }
 }
 
@@ -57,17 +46,6 @@ public sealed class ReferenceGuestExecutionContractTests : GuestExecutionContrac
         vm.SetUserMemoryRegion(new UserMemoryRegion(2, MemslotFlags.None, s_code.Value, 0x10000, code.Address.Value));
         var vcpu = (Vcpu)Own(vm.CreateVcpu(0));
         vcpu.Cpu.InstructionPointer = compiled.Entry;
-        while (true)
-        {
-            VcpuExit exit = vcpu.Run();
-            if (exit is VcpuExit.Interrupted || reports.TryAccept(exit))
-            {
-                continue;
-            }
-            if (exit is VcpuExit.Hlt || !onExit(exit) || exit is not VcpuExit.Io)
-            {
-                return exit;
-            }
-        }
+        return Drive(vcpu, reports, onExit);
     }
 }
