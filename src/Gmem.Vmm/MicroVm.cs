@@ -45,55 +45,119 @@ public sealed class MicroVm : IDisposable
     public long BytesBounced { get; private set; }
 
     /// <summary>
-    /// Runs the vCPU until the program halts, an exit the VMM does not handle arrives, or a budget runs out.
-    /// Reports, memory faults and conversion requests are handled on the way.
+    /// Runs every vCPU (vCPU 0 on the calling thread, the others on threads of their own) until each program
+    /// halts, an exit the VMM does not handle arrives, or a budget runs out. Reports, memory faults and
+    /// conversion requests are handled on the way; conversions of all vCPUs go through one
+    /// <see cref="ConversionService"/>, one at a time.
     /// </summary>
     public GuestRunResult Run(long maxExits = 10_000_000, TimeSpan? timeout = null)
     {
-        var reports = new GuestReportDecoder();
-        var exits = new Dictionary<string, long>();
-        long faults = 0, batches = Conversions.Batches, pages = Conversions.PagesConverted;
+        long batches = Conversions.Batches, pages = Conversions.PagesConverted;
         var clock = Stopwatch.StartNew();
         using var timer = timeout is { } limit ? new Timer(_ => _machine.RequestExit(), null, limit, Timeout.InfiniteTimeSpan) : null;
-        VcpuExit last = VcpuExit.Interrupted.Instance;
-        GuestRunOutcome outcome = GuestRunOutcome.ExitLimit;
-        for (long n = 0; n < maxExits; n++)
+        var runs = new VcpuRun[_machine.VcpuCount];
+        var others = Enumerable.Range(1, runs.Length - 1).Select(i => new Thread(() => runs[i] = RunVcpu(i, maxExits, timeout, clock))
         {
-            last = _machine.Run();
-            string reason = ReasonOf(last);
-            exits[reason] = exits.GetValueOrDefault(reason) + 1;
-            GmemMetrics.Add(GmemMetrics.Exits, 1, Platform, "reason", reason);
-            if (_machine.Translate(last) is not { } exit || reports.TryAccept(exit))
+            IsBackground = true,
+            Name = $"gmem vCPU {i}",
+        }).ToList();
+        others.ForEach(t => t.Start());
+        try
+        {
+            runs[0] = RunVcpu(0, maxExits, timeout, clock);
+        }
+        finally
+        {
+            others.ForEach(t => t.Join());
+        }
+        if (runs.FirstOrDefault(r => r.Error is not null) is { Error: { } error })
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
+        }
+        VcpuRun worst = runs.FirstOrDefault(r => r.Outcome != GuestRunOutcome.Halted) ?? runs[0];
+        var exits = new Dictionary<string, long>();
+        foreach (var (reason, count) in runs.SelectMany(r => r.Exits))
+        {
+            exits[reason] = exits.GetValueOrDefault(reason) + count;
+        }
+        return new GuestRunResult(worst.Outcome, worst.LastExit, exits, [.. runs.SelectMany(r => r.Reports)],
+            Conversions.Batches - batches, Conversions.PagesConverted - pages, runs.Sum(r => r.Faults))
+        {
+            ReportsByVcpu = [.. runs.Select(r => r.Reports)],
+        };
+    }
+
+    private VcpuRun RunVcpu(int vcpu, long maxExits, TimeSpan? timeout, Stopwatch clock)
+    {
+        var run = new VcpuRun();
+        var reports = new GuestReportDecoder();
+        try
+        {
+            for (long n = 0; n < maxExits; n++)
             {
-                continue;
-            }
-            if (exit is VcpuExit.MemoryFault)
-            {
-                faults++;
-                GmemMetrics.Add(GmemMetrics.Faults, 1, Platform, "reason", "memory-fault-exit");
-            }
-            if (Conversions.TryHandle(exit))
-            {
-                continue;
-            }
-            if (exit is VcpuExit.Hlt)
-            {
-                outcome = GuestRunOutcome.Halted;
-                break;
-            }
-            if (exit is VcpuExit.Interrupted)
-            {
-                if (timeout is { } t && clock.Elapsed >= t)
+                run.LastExit = _machine.Run(vcpu);
+                string reason = ReasonOf(run.LastExit);
+                run.Exits[reason] = run.Exits.GetValueOrDefault(reason) + 1;
+                GmemMetrics.Add(GmemMetrics.Exits, 1, Platform, "reason", reason);
+                if (_machine.Translate(vcpu, run.LastExit) is not { } exit || reports.TryAccept(exit))
                 {
-                    outcome = GuestRunOutcome.TimedOut;
+                    continue;
+                }
+                if (exit is VcpuExit.MemoryFault)
+                {
+                    run.Faults++;
+                    GmemMetrics.Add(GmemMetrics.Faults, 1, Platform, "reason", "memory-fault-exit");
+                }
+                bool handled;
+                lock (Conversions)
+                {
+                    handled = Conversions.TryHandle(exit);
+                }
+                if (handled)
+                {
+                    continue;
+                }
+                if (exit is VcpuExit.Hlt)
+                {
+                    run.Outcome = GuestRunOutcome.Halted;
                     break;
                 }
-                continue;
+                if (exit is VcpuExit.Interrupted)
+                {
+                    if (timeout is { } t && clock.Elapsed >= t)
+                    {
+                        run.Outcome = GuestRunOutcome.TimedOut;
+                        break;
+                    }
+                    continue;
+                }
+                run.Outcome = GuestRunOutcome.UnhandledExit;
+                break;
             }
-            outcome = GuestRunOutcome.UnhandledExit;
-            break;
         }
-        return new GuestRunResult(outcome, last, exits, reports.Reports, Conversions.Batches - batches, Conversions.PagesConverted - pages, faults);
+        catch (Exception e) when (e is GmemException or InvalidOperationException)
+        {
+            run.Error = e;
+            _machine.RequestExit();   // the VM cannot go on: stop the other vCPUs too
+        }
+        run.Reports = reports.Reports;
+        return run;
+    }
+
+    /// <summary>What one vCPU's loop saw.</summary>
+    private sealed class VcpuRun
+    {
+        public GuestRunOutcome Outcome { get; set; } = GuestRunOutcome.ExitLimit;
+
+        public VcpuExit LastExit { get; set; } = VcpuExit.Interrupted.Instance;
+
+        public Dictionary<string, long> Exits { get; } = [];
+
+        public IReadOnlyList<GuestReport> Reports { get; set; } = [];
+
+        public long Faults { get; set; }
+
+        public Exception? Error { get; set; }
     }
 
     /// <summary>Asks a running <see cref="Run"/> to return soon (any thread).</summary>

@@ -25,7 +25,7 @@ public sealed class VmBuilder
     private readonly bool _ownsHypervisor;
     private readonly List<GpaRange> _windows = [];
     private MicroVmOptions _options = new();
-    private GuestProgram? _program;
+    private IReadOnlyList<GuestProgram>? _programs;
 
     private VmBuilder(IHypervisor hypervisor, bool ownsHypervisor)
     {
@@ -76,21 +76,34 @@ public sealed class VmBuilder
     public VmBuilder WithProgram(GuestProgram program)
     {
         ArgumentNullException.ThrowIfNull(program);
-        _program = program;
+        _programs = [program];
         return this;
     }
+
+    /// <summary><paramref name="count"/> vCPUs (at most <see cref="MaxVcpus"/>), vCPU i running <paramref name="programFor"/>(i); they run concurrently.</summary>
+    public VmBuilder WithVcpus(int count, Func<int, GuestProgram> programFor)
+    {
+        ArgumentNullException.ThrowIfNull(programFor);
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, MaxVcpus);
+        _programs = [.. Enumerable.Range(0, count).Select(programFor)];
+        return this;
+    }
+
+    /// <summary>The most vCPUs a MicroVm has (their code shares the reserved low memory).</summary>
+    public const int MaxVcpus = 8;
 
     /// <summary>Creates the VM, its memory and vCPU, and loads the program.</summary>
     /// <exception cref="InvalidOperationException">No program was given.</exception>
     /// <exception cref="GmemException">The platform refused (the errno says why).</exception>
     public MicroVm Build()
     {
-        GuestProgram program = _program ?? throw new InvalidOperationException("A MicroVm needs a guest program: call WithProgram first.");
+        IReadOnlyList<GuestProgram> programs = _programs ?? throw new InvalidOperationException("A MicroVm needs a guest program: call WithProgram or WithVcpus first.");
         MicroVmOptions options = _options with { SharedWindows = [.. _windows] };
         IGuestMachine machine = _hypervisor switch
         {
-            KvmHypervisor kvm => new KvmGuestMachine(kvm, options, program),
-            ReferenceHypervisor reference => new ReferenceGuestMachine(reference, options, program),
+            KvmHypervisor kvm => new KvmGuestMachine(kvm, options, programs),
+            ReferenceHypervisor reference => new ReferenceGuestMachine(reference, options, programs),
             _ => throw new NotSupportedException($"The {_hypervisor.Name} platform cannot run MicroVms."),
         };
         return new MicroVm(machine, options, _ownsHypervisor ? _hypervisor : null);

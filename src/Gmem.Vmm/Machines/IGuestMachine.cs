@@ -18,14 +18,17 @@ internal interface IGuestMachine : IDisposable
     /// <summary>What the platform guarantees about private memory, one sentence each.</summary>
     IReadOnlyList<string> Guarantees { get; }
 
-    /// <summary>One run of the vCPU.</summary>
-    VcpuExit Run();
+    /// <summary>vCPUs, one per guest program.</summary>
+    int VcpuCount { get; }
 
-    /// <summary>Asks the running vCPU to return soon (any thread).</summary>
+    /// <summary>One run of vCPU <paramref name="vcpu"/> (each vCPU from one thread at a time).</summary>
+    VcpuExit Run(int vcpu);
+
+    /// <summary>Asks every running vCPU to return soon (any thread).</summary>
     void RequestExit();
 
-    /// <summary>Translates a platform-specific exit into the common protocol (e.g. a port-I/O conversion request into a Hypercall); null when consumed.</summary>
-    VcpuExit? Translate(VcpuExit exit);
+    /// <summary>Translates a platform-specific exit of <paramref name="vcpu"/> into the common protocol (e.g. a port-I/O conversion request into a Hypercall); null when consumed.</summary>
+    VcpuExit? Translate(int vcpu, VcpuExit exit);
 
     /// <summary>Copies shared guest memory to the host.</summary>
     /// <exception cref="GmemException">EFAULT: part of the range is not shared.</exception>

@@ -22,12 +22,15 @@ internal sealed class KvmGuestMachine : IGuestMachine, IConversionBackend
     private readonly X86Guest _guest;
     private readonly SharedWindows _shared;
     private readonly List<(GpaRange Range, HostMapping Mapping)> _windows = [];
-    private readonly X86ConversionDecoder _decoder = new();
+    private readonly X86ConversionDecoder[] _decoders;
+    private readonly KvmVcpu[] _vcpus;
     private readonly bool _confidential;
     private readonly ulong _inode;
 
-    public KvmGuestMachine(KvmHypervisor kvm, MicroVmOptions options, GuestProgram program)
+    public KvmGuestMachine(KvmHypervisor kvm, MicroVmOptions options, IReadOnlyList<GuestProgram> programs)
     {
+        _decoders = [.. programs.Select(_ => new X86ConversionDecoder())];
+        _vcpus = new KvmVcpu[programs.Count];
         var layout = new X86GuestLayout { MemoryBytes = options.MemoryBytes, CodeBytes = MicroVmOptions.ReservedBytes - 0x20000 };
         var backend = new X86ProgramBackend(layout.Code, X86ConversionCall.PortIo);
         _confidential = options.Mode == ConfidentialityMode.Private;
@@ -35,7 +38,12 @@ internal sealed class KvmGuestMachine : IGuestMachine, IConversionBackend
         try
         {
             _guest = X86Guest.Create(_vm, new X86GuestOptions { Layout = layout, Privilege = X86PrivilegeLevel.User, MapData = !_confidential },
-                a => backend.Emit(a, program));
+                a => backend.EmitPerVcpu(a, programs));
+            _vcpus[0] = _guest.Vcpu;
+            for (int i = 1; i < programs.Count; i++)
+            {
+                _vcpus[i] = _guest.AddVcpu(i, (ulong)i);
+            }
             _inode = kvm.Host.FileStat(_guest.Memory.Fd).Inode;
             _shared = new SharedWindows(options.MemoryBytes);
             _shared.Set(new GpaRange(default, _confidential ? layout.Data.Value : options.MemoryBytes), shared: true);
@@ -63,12 +71,20 @@ internal sealed class KvmGuestMachine : IGuestMachine, IConversionBackend
         $"The page tables and code below 0x{MicroVmOptions.ReservedBytes:x} stay host-mapped: KVM's instruction emulator on this host fetches through the host mapping.",
     ];
 
-    public VcpuExit Run() => _guest.Vcpu.Run();
+    public int VcpuCount => _vcpus.Length;
 
-    public void RequestExit() => _guest.Vcpu.RequestExit();
+    public VcpuExit Run(int vcpu) => _vcpus[vcpu].Run();
 
-    public VcpuExit? Translate(VcpuExit exit) =>
-        _decoder.TryAccept(exit, out VcpuExit.Hypercall? request) ? request : exit;
+    public void RequestExit()
+    {
+        foreach (KvmVcpu vcpu in _vcpus)
+        {
+            vcpu?.RequestExit();
+        }
+    }
+
+    public VcpuExit? Translate(int vcpu, VcpuExit exit) =>
+        _decoders[vcpu].TryAccept(exit, out VcpuExit.Hypercall? request) ? request : exit;
 
     public void ReadShared(Gpa address, Span<byte> destination)
     {

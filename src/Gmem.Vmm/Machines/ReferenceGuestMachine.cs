@@ -27,14 +27,15 @@ internal sealed class ReferenceGuestMachine : IGuestMachine, IConversionBackend
     private readonly IVirtualMachine _vm;
     private readonly IGuestMemfd _memory;
     private readonly HostMapping _hostView;
-    private readonly Vcpu _vcpu;
+    private readonly Vcpu[] _vcpus;
     private readonly SharedWindows _shared;
     private readonly bool _inPlace;
     private readonly bool _confidential;
     private readonly ulong _folioBytes;
 
-    public ReferenceGuestMachine(ReferenceHypervisor hypervisor, MicroVmOptions options, GuestProgram program)
+    public ReferenceGuestMachine(ReferenceHypervisor hypervisor, MicroVmOptions options, IReadOnlyList<GuestProgram> programs)
     {
+        _vcpus = new Vcpu[programs.Count];
         _host = hypervisor.Host;
         _inPlace = hypervisor.Options.AttributeModel == AttributeModel.PerFile;
         _confidential = options.Mode == ConfidentialityMode.Private;
@@ -70,13 +71,20 @@ internal sealed class ReferenceGuestMachine : IGuestMachine, IConversionBackend
             }
             _shared.Set(new GpaRange(default, options.MemoryBytes), shared: !_confidential);
             _vm.EnableCapability(Capability.ExitHypercall, 1UL << (int)VcpuExit.Hypercall.MapGpaRange);
-            Load(program.Compile(new BytecodeProgramBackend(s_code)));
+            // Each vCPU's program on pages of its own, one after the other from s_code.
+            Gpa code = s_code;
+            for (int i = 0; i < programs.Count; i++)
+            {
+                CompiledGuestProgram compiled = programs[i].Compile(new BytecodeProgramBackend(code));
+                Load(compiled);
+                _vcpus[i] = (Vcpu)_vm.CreateVcpu(i);
+                _vcpus[i].Cpu.InstructionPointer = compiled.Entry;
+                code = new Gpa(Page.CountPages(compiled.Chunks.Max(c => c.End).Value) << Page.Shift);
+            }
             foreach (GpaRange window in options.SharedWindows)
             {
                 Convert(window, toPrivate: false);
             }
-            _vcpu = (Vcpu)_vm.CreateVcpu(0);
-            _vcpu.Cpu.InstructionPointer = s_code;
         }
         catch
         {
@@ -105,11 +113,19 @@ internal sealed class ReferenceGuestMachine : IGuestMachine, IConversionBackend
             "Shared pages come from a separate pool behind the memslot's userspace_addr (TDX, SEV-SNP): converting discards the stale side (punch hole, MADV_DONTNEED), so no page is ever populated twice.",
         ];
 
-    public VcpuExit Run() => _vcpu.Run();
+    public int VcpuCount => _vcpus.Length;
 
-    public void RequestExit() => _vcpu.RequestExit();
+    public VcpuExit Run(int vcpu) => _vcpus[vcpu].Run();
 
-    public VcpuExit? Translate(VcpuExit exit) => exit;
+    public void RequestExit()
+    {
+        foreach (Vcpu vcpu in _vcpus)
+        {
+            vcpu?.RequestExit();
+        }
+    }
+
+    public VcpuExit? Translate(int vcpu, VcpuExit exit) => exit;
 
     public void ReadShared(Gpa address, Span<byte> destination)
     {
@@ -180,7 +196,10 @@ internal sealed class ReferenceGuestMachine : IGuestMachine, IConversionBackend
 
     public void Dispose()
     {
-        _vcpu?.Dispose();
+        foreach (Vcpu vcpu in _vcpus)
+        {
+            vcpu?.Dispose();
+        }
         _hostView?.Dispose();
         _memory?.Dispose();
         _vm.Dispose();

@@ -49,13 +49,40 @@ public sealed class X86ProgramBackend : IGuestProgramBackend
     }
 
     /// <summary>Emits <paramref name="program"/> into <paramref name="assembler"/> (for <c>X86Guest.Create</c>), ending in a halt loop.</summary>
-    public void Emit(Assembler assembler, GuestProgram program)
+    public void Emit(Assembler assembler, GuestProgram program) => EmitPerVcpu(assembler, [program]);
+
+    /// <summary>
+    /// Emits one program per vCPU behind a dispatcher on RBX (vCPU i starts with RBX = i; see
+    /// <c>X86Guest.AddVcpu</c>); each program ends in its own halt loop, as does an RBX with no program.
+    /// </summary>
+    public void EmitPerVcpu(Assembler assembler, IReadOnlyList<GuestProgram> programs)
     {
         ArgumentNullException.ThrowIfNull(assembler);
-        ArgumentNullException.ThrowIfNull(program);
-        var compiler = new Compiler(assembler, ConversionCall);
-        compiler.EmitAll(program.Ops);
-        compiler.Finish();
+        ArgumentNullException.ThrowIfNull(programs);
+        var entries = new Label[programs.Count];
+        if (programs.Count > 1)
+        {
+            for (int i = 0; i < programs.Count; i++)
+            {
+                entries[i] = assembler.CreateLabel();
+                assembler.cmp(rbx, i);
+                assembler.je(entries[i]);
+            }
+            Label stray = assembler.CreateLabel();
+            assembler.Label(ref stray);
+            assembler.hlt();
+            assembler.jmp(stray);
+        }
+        for (int i = 0; i < programs.Count; i++)
+        {
+            var compiler = new Compiler(assembler, ConversionCall);
+            if (programs.Count > 1)
+            {
+                compiler.BindEntry(ref entries[i]);
+            }
+            compiler.EmitAll(programs[i].Ops);
+            compiler.Finish();
+        }
     }
 
     private sealed class Compiler(Assembler a, X86ConversionCall conversionCall)
@@ -63,6 +90,8 @@ public sealed class X86ProgramBackend : IGuestProgramBackend
         private readonly Stack<AssemblerRegister64> _cursors = new();
         private int _nextLoopRegister;
         private int _lastLabelAt = -1;
+
+        public void BindEntry(ref Label entry) => Bind(ref entry);
 
         public void Finish()
         {

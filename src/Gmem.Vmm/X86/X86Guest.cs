@@ -24,6 +24,7 @@ public sealed class X86Guest : IDisposable
     private static readonly ConditionalWeakTable<KvmHypervisor, IReadOnlyList<X86CpuidEntry>> s_cpuid = [];
 
     private readonly HostMapping _mapping;
+    private readonly List<KvmVcpu> _moreVcpus = [];
     private int _disposed;
 
     private X86Guest(KvmVm vm, X86GuestOptions options, X86BootImage image, KvmGuestMemfd memory, HostMapping mapping, KvmVcpu vcpu)
@@ -167,11 +168,49 @@ public sealed class X86Guest : IDisposable
         return new X86RunResult(X86RunOutcome.ExitLimit, ioExits, VcpuExit.Interrupted.Instance, -1);
     }
 
-    /// <summary>Closes the vCPU, unmaps guest memory and closes the guest_memfd (the VM stays the caller's).</summary>
+    /// <summary>The vCPUs added with <see cref="AddVcpu"/>.</summary>
+    public IReadOnlyList<KvmVcpu> MoreVcpus => _moreVcpus;
+
+    /// <summary>
+    /// Adds a vCPU that starts where <see cref="Vcpu"/> starts (same CPUID, same registers), with RBX set to
+    /// <paramref name="rbx"/> so the program can tell the vCPUs apart. The guest owns and disposes it.
+    /// </summary>
+    public KvmVcpu AddVcpu(int id, ulong rbx)
+    {
+        KvmVcpu vcpu = Vm.CreateVcpu(id);
+        try
+        {
+            if (s_cpuid.TryGetValue(Vm.Hypervisor, out IReadOnlyList<X86CpuidEntry>? cpuid))
+            {
+                vcpu.SetCpuid(cpuid);
+            }
+            else
+            {
+                vcpu.SetupCpuid();
+            }
+            Image.State.ApplyTo(vcpu);
+            X86Registers registers = vcpu.GetRegisters();
+            registers.Rbx = rbx;
+            vcpu.SetRegisters(registers);
+        }
+        catch
+        {
+            vcpu.Dispose();
+            throw;
+        }
+        _moreVcpus.Add(vcpu);
+        return vcpu;
+    }
+
+    /// <summary>Closes the vCPUs, unmaps guest memory and closes the guest_memfd (the VM stays the caller's).</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
+            foreach (KvmVcpu more in _moreVcpus)
+            {
+                more.Dispose();
+            }
             Vcpu.Dispose();
             _mapping.Dispose();
             Memory.Dispose();
