@@ -4,36 +4,15 @@ namespace Gmem.Contract.Tests;
 
 /// <summary>
 /// Spec §4.6, guest execution, as one contract for both platforms: the guest is a platform-neutral
-/// <see cref="GuestProgram"/>, which each platform's subclass loads and runs the way its vCPUs need (x86-64 at
-/// CPL3 on Kvm, bytecode on Reference); everything the test asserts is what the guest and the host observe.
+/// <see cref="GuestProgram"/>, which <see cref="ProgramRunner"/> loads and runs the way the platform's vCPUs need
+/// (x86-64 at CPL3 on Kvm, bytecode on Reference); everything the test asserts is what the guest and the host observe.
 /// </summary>
 public abstract class GuestExecutionContractTests : ContractTestBase
 {
     private static readonly Gpa s_fourGiB = new(4UL << 30);
 
-    /// <summary>
-    /// Loads <paramref name="program"/> into memory of its own (slots 2 and up) on <paramref name="vm"/>, runs one
-    /// vCPU until it halts or <paramref name="onExit"/> returns false for an exit, and returns the last exit.
-    /// Reports are decoded into <paramref name="reports"/>.
-    /// </summary>
-    protected abstract VcpuExit Run(IVirtualMachine vm, GuestProgram program, GuestReportDecoder reports, Func<VcpuExit, bool> onExit);
-
-    /// <summary>Runs <paramref name="vcpu"/>: reports and interruptions go on; HLT, a non-I/O exit, or a refusal of <paramref name="onExit"/> ends it.</summary>
-    protected static VcpuExit Drive(IVcpu vcpu, GuestReportDecoder reports, Func<VcpuExit, bool> onExit)
-    {
-        while (true)
-        {
-            VcpuExit exit = vcpu.Run();
-            if (exit is VcpuExit.Interrupted || reports.TryAccept(exit))
-            {
-                continue;
-            }
-            if (exit is VcpuExit.Hlt || !onExit(exit) || exit is not VcpuExit.Io)
-            {
-                return exit;
-            }
-        }
-    }
+    private VcpuExit Run(IVirtualMachine vm, GuestProgram program, GuestReportDecoder reports, Func<VcpuExit, bool> onExit) =>
+        ProgramRunner.Run(Hypervisor, vm, program, reports, onExit);
 
     [SkippableFact]
     public void Scenario49_GmemOnlySlotAt4GiB_GuestSeesHostBytesAndHostSeesGuestBytes()
