@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Gmem.Reference;
 using Gmem.Vmm;
 using Gmem.Vmm.Conformance;
 using Spectre.Console;
@@ -17,15 +18,21 @@ internal static class ConformanceCommand
             DefaultValueFactory = _ => "both",
         }.AcceptOnlyFromAmong("kvm", "reference", "both");
         var json = new Option<bool>("--json") { Description = "Print the outcomes as JSON." };
-        var command = new Command("conformance", "Run the kernel contract's scenarios (spec §4.1–§4.7) and report a table per platform with the differences between them.")
+        var model = new Option<string>("--attribute-model")
         {
-            platform, json,
+            Description = "Where the Reference platform keeps private/shared attributes: per-vm (upstream) or per-file (in-place conversion, §4.8).",
+            DefaultValueFactory = _ => "per-vm",
+        }.AcceptOnlyFromAmong("per-vm", "per-file");
+        var command = new Command("conformance", "Run the kernel contract's scenarios (spec §4.1–§4.8) and report a table per platform with the differences between them.")
+        {
+            platform, json, model,
         };
-        command.SetAction(result => Run(result.GetValue(platform) ?? "both", result.GetValue(json)));
+        command.SetAction(result => Run(result.GetValue(platform) ?? "both", result.GetValue(json),
+            result.GetValue(model) == "per-file" ? AttributeModel.PerFile : AttributeModel.PerVm));
         return command;
     }
 
-    private static int Run(string platform, bool json)
+    private static int Run(string platform, bool json, AttributeModel model)
     {
         var byPlatform = new Dictionary<string, IReadOnlyList<ConformanceOutcome>>();
         var unavailable = new Dictionary<string, string>();
@@ -33,7 +40,7 @@ internal static class ConformanceCommand
         {
             try
             {
-                using IHypervisor hypervisor = name == "kvm" ? Hypervisors.OpenKvm() : Hypervisors.CreateReference();
+                using IHypervisor hypervisor = name == "kvm" ? Hypervisors.OpenKvm() : Hypervisors.CreateReference(new ReferenceOptions { AttributeModel = model });
                 byPlatform[name] = ConformanceSuite.Run(hypervisor);
             }
             catch (Exception e) when (e is GmemException or NotSupportedException)
@@ -69,7 +76,7 @@ internal static class ConformanceCommand
         foreach (var (name, outcomes) in byPlatform)
         {
             var known = KnownDifferences.For(name);
-            var table = new Table().Title($"{name}: spec §4.1–§4.7").AddColumns("#", "scenario", "spec (7.2)", "observed", "");
+            var table = new Table().Title($"{name}: spec §4.1–§4.8").AddColumns("#", "scenario", "spec (7.2)", "observed", "");
             foreach (ConformanceOutcome o in outcomes)
             {
                 string status = o.Skipped ? "[yellow]skipped[/]"

@@ -18,8 +18,13 @@ public static class ProgramRunner
     /// port I/O arrives, or <paramref name="onExit"/> returns false; reports go to <paramref name="reports"/>.
     /// Returns the last exit.
     /// </summary>
+    /// <remarks>
+    /// vCPU ids are never reused (as in KVM): a second run on the same VM passes another <paramref name="vcpuId"/>. On Kvm
+    /// the guest's own memory stays bound at GPA 0 after the run, so a VM runs one program there.
+    /// </remarks>
     /// <exception cref="ArgumentException"><paramref name="vm"/> is of neither platform.</exception>
-    public static VcpuExit Run(IHypervisor hypervisor, IVirtualMachine vm, GuestProgram program, GuestReportDecoder reports, Func<VcpuExit, bool> onExit)
+    public static VcpuExit Run(IHypervisor hypervisor, IVirtualMachine vm, GuestProgram program, GuestReportDecoder reports, Func<VcpuExit, bool> onExit,
+        int vcpuId = 0)
     {
         ArgumentNullException.ThrowIfNull(hypervisor);
         ArgumentNullException.ThrowIfNull(program);
@@ -30,6 +35,7 @@ public static class ProgramRunner
                 {
                     Privilege = X86PrivilegeLevel.User,
                     FirstSlot = 2,
+                    VcpuId = vcpuId,
                     Layout = new X86GuestLayout { IdentityMapBytes = 8UL << 30 },
                 };
                 var backend = new X86ProgramBackend(options.Layout.Code, X86ConversionCall.PortIo);
@@ -46,7 +52,7 @@ public static class ProgramRunner
                         code.Write((long)(chunk.Address - s_bytecode), chunk.Bytes.Span);
                     }
                     vm.SetUserMemoryRegion(new UserMemoryRegion(2, MemslotFlags.None, s_bytecode.Value, 0x10000, code.Address.Value));
-                    using var vcpu = (Vcpu)vm.CreateVcpu(0);
+                    using var vcpu = (Vcpu)vm.CreateVcpu(vcpuId);
                     vcpu.Cpu.InstructionPointer = compiled.Entry;
                     try
                     {
