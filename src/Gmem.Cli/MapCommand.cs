@@ -21,15 +21,16 @@ internal static class MapCommand
             Description = "Cells per row.",
             DefaultValueFactory = _ => 64,
         };
+        var json = new Option<bool>("--json") { Description = "Print the ranges (start, length, kind, mapping bytes) as JSON instead of the terminal view." };
         var command = new Command("map", "Draw a VM's guest physical memory: private, shared, holes, and 4K/2M/1G mappings, as SVG and in the terminal.")
         {
-            file, platform, svg, columns,
+            file, platform, svg, columns, json,
         };
-        command.SetAction(result => Run(result.GetValue(file), result.GetValue(platform), result.GetValue(svg), result.GetValue(columns)));
+        command.SetAction(result => Run(result.GetValue(file), result.GetValue(platform), result.GetValue(svg), result.GetValue(columns), result.GetValue(json)));
         return command;
     }
 
-    private static int Run(FileInfo? file, string? platformOption, FileInfo? svg, int columns)
+    private static int Run(FileInfo? file, string? platformOption, FileInfo? svg, int columns, bool json)
     {
         if (columns is < 1 or > 512)
         {
@@ -42,6 +43,12 @@ internal static class MapCommand
         }
         string path = (svg ?? new FileInfo("gmem-map.svg")).FullName;
         File.WriteAllText(path, MemoryMapRenderer.RenderSvg(result.Map, $"{result.Scenario.Name} on {result.Platform}", columns));
+        if (json)
+        {
+            var ranges = result.Map.Ranges.Select(r => new { start = r.Start.Value, length = r.Length, kind = r.Kind.ToString().ToLowerInvariant(), mappingBytes = r.MappingBytes });
+            Console.Out.WriteLine(System.Text.Json.JsonSerializer.Serialize(new { platform = result.Platform, svg = path, ranges }, ScenarioJson.Options));
+            return 0;
+        }
         Console.Out.Write(MemoryMapRenderer.RenderText(result.Map, columns));
         Console.Out.WriteLine($"SVG written to {path}");
         return 0;

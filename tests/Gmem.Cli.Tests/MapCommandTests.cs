@@ -52,6 +52,28 @@ public class MapCommandTests
     }
 
     [Fact]
+    public void Map_Json_RangesCoverGuestMemoryWithKinds()
+    {
+        string svg = Path.Combine(Path.GetTempPath(), $"gmem-map-{Guid.NewGuid():N}.svg");
+        try
+        {
+            (int exitCode, string output, string error) = GmemProcess.Run(s_timeout, "map", "--platform", "reference", "--svg", svg, "--json");
+
+            Assert.True(exitCode == 0, $"exit code {exitCode}; stderr: {error}");
+            using var json = System.Text.Json.JsonDocument.Parse(output);
+            var ranges = json.RootElement.GetProperty("ranges").EnumerateArray().ToList();
+            Assert.Equal(0UL, ranges[0].GetProperty("start").GetUInt64());
+            Assert.Equal(4UL << 20, ranges.Aggregate(0UL, (sum, r) => sum + r.GetProperty("length").GetUInt64()));
+            Assert.Contains(ranges, r => r.GetProperty("kind").GetString() == "shared");
+            Assert.Contains(ranges, r => r.GetProperty("kind").GetString() == "private");
+        }
+        finally
+        {
+            File.Delete(svg);
+        }
+    }
+
+    [Fact]
     public void Map_BadColumns_NonZeroExitAndSaysWhy()
     {
         (int exitCode, _, string error) = GmemProcess.Run(s_timeout, "map", "--columns", "0");
