@@ -31,6 +31,21 @@ public static partial class ConformanceSuite
             string guest = second is not VcpuExit.Hlt ? $"guest ended in {second}" : reports.Reports.Count == 0 ? "guest sees 0x43" : "guest sees otherwise";
             return $"{before},{shared},{after},{guest}";
         });
+        yield return new("64", "4.8", "INIT_SHARED: the host writes, to private the host faults and the guest sees it, the guest writes, to shared the host sees that",
+            "SIGBUS,guest sees 0x11,host 0x22", x =>
+        {
+            var (vm, file, map) = InPlaceFile(x, Shared, 1);
+            map.Write(0, Enumerable.Repeat((byte)0x11, Pg).ToArray());
+            file.SetMemoryAttributes(0, Pg, MemoryAttributes.Private);
+            string fault = Outcome(() => map.Read(0, new byte[1]));
+            var reports = new GuestReportDecoder();
+            VcpuExit run = ProgramRunner.Run(x.Hypervisor, vm, new GuestProgram().Verify(s_fourGiB, Pg, 0x11).Fill(s_fourGiB, Pg, 0x22), reports, _ => true);
+            string guest = run is not VcpuExit.Hlt ? $"guest ended in {run}" : reports.Reports.Count == 0 ? "guest sees 0x11" : "guest sees otherwise";
+            file.SetMemoryAttributes(0, Pg, MemoryAttributes.None);
+            var page = new byte[Pg];
+            map.Read(0, page);
+            return $"{fault},{guest},host {Uniform(page)}";
+        });
         yield return new("65", "4.8", "4-page INIT_SHARED file: converting page k leaves the others shared with their values",
             "k=0 ok,k=1 ok,k=2 ok,k=3 ok", x =>
         {
@@ -53,6 +68,15 @@ public static partial class ConformanceSuite
                 results.Add($"k={k} {(ok ? "ok" : "wrong")}");
             }
             return string.Join(",", results);
+        });
+        yield return new("66", "4.8", "conversion before any allocation is recorded and applies on first fault", "shared reads 0x00,private SIGBUS", x =>
+        {
+            var (_, file, map) = InPlaceFile(x, GuestMemfdFlags.Mmap, 2);
+            file.SetMemoryAttributes(0, Pg, MemoryAttributes.None);          // page 0: shared before it exists
+            var page = new byte[Pg];
+            string shared = Outcome(() => map.Read(0, page)) == "ok" ? $"shared reads {Uniform(page)}" : "shared faults";
+            file.SetMemoryAttributes(0, 2 * Pg, MemoryAttributes.Private);   // both private again before page 1 exists
+            return $"{shared},private {Outcome(() => map.Read(Pg, new byte[1]))}";
         });
         yield return new("68", "4.8", "punch hole keeps the shared/private state", "SIGBUS after punch,shared page reads 0", x =>
         {
