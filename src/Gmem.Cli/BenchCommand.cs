@@ -90,12 +90,7 @@ internal static class BenchCommand
                 pair.Ratio is double r ? (pair.WithinTarget == true ? $"[green]{r:F3}×[/]" : $"[red]{r:F3}×[/]") : "n/a",
                 pair.RatioOfMinimums is double m ? $"{m:F3}×" : "n/a", $"≤ {pair.Target:F2}×", Micro(pair.CProgramNanoseconds));
         }
-        AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = Console.IsOutputRedirected ? AnsiSupport.No : AnsiSupport.Detect,
-            ColorSystem = Console.IsOutputRedirected ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
-            Out = new AnsiConsoleOutput(Console.Out),
-        }).Write(table);
+        AnsiConsole.Write(table);   // plain text when redirected: Program sets the console up
         if (result.BaselineUnavailableReason is string reason)
         {
             Console.Out.WriteLine($"C baseline unavailable: {reason}");
