@@ -192,16 +192,8 @@ internal sealed class KvmGuestMachine : IGuestMachine, IConversionBackend
 
     private IEnumerable<(HostMapping Mapping, long Offset, GpaRange Part)> Locate(Gpa address, ulong length)
     {
+        _shared.RequireShared(address, length);
         var wanted = new GpaRange(address, length);
-        var aligned = new GpaRange(address.AlignDown(Page.Size), Page.CountPages(wanted.End.Value - address.AlignDown(Page.Size).Value) << Page.Shift);
-        if (length == 0)
-        {
-            yield break;
-        }
-        if (wanted.End.Value > _shared.MemoryBytes || !_shared.AllShared(aligned))
-        {
-            throw new GmemException("copy_from_user", Errno.EFAULT, $"{wanted} is not shared guest memory: the VMM has no mapping of it.");
-        }
         var mapped = _windows.Prepend((Range: new GpaRange(default, (ulong)_guest.Mapping.Length), Mapping: _guest.Mapping));
         Gpa cursor = address;
         while (cursor < wanted.End)

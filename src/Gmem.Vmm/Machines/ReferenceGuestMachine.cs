@@ -129,13 +129,13 @@ internal sealed class ReferenceGuestMachine : IGuestMachine, IConversionBackend
 
     public void ReadShared(Gpa address, Span<byte> destination)
     {
-        CheckShared(address, (ulong)destination.Length);
+        _shared.RequireShared(address, (ulong)destination.Length);
         _hostView.Read((long)address.Value, destination);
     }
 
     public void WriteShared(Gpa address, ReadOnlySpan<byte> source)
     {
-        CheckShared(address, (ulong)source.Length);
+        _shared.RequireShared(address, (ulong)source.Length);
         _hostView.Write((long)address.Value, source);
     }
 
@@ -158,7 +158,7 @@ internal sealed class ReferenceGuestMachine : IGuestMachine, IConversionBackend
             throw new GmemException("MAP_GPA_RANGE", Errno.EINVAL, $"{range} cannot become private: the VM is all shared.");
         }
         MicroVmOptions.CheckConvertible(range);
-        _shared.Runs(range, shared: true);   // range check (EINVAL outside guest memory) before anything changes
+        _shared.Check(range);   // EINVAL outside guest memory, before anything changes
         if (_inPlace)
         {
             _memory.SetMemoryAttributes((long)range.Start.Value, (long)range.Length, toPrivate ? MemoryAttributes.Private : MemoryAttributes.None);
@@ -223,16 +223,6 @@ internal sealed class ReferenceGuestMachine : IGuestMachine, IConversionBackend
             {
                 _hostView.Write((long)chunk.Address.Value, pages);
             }
-        }
-    }
-
-    private void CheckShared(Gpa address, ulong length)
-    {
-        Gpa first = address.AlignDown(Page.Size);
-        var pages = new GpaRange(first, Page.CountPages(address.Value + length - first.Value) << Page.Shift);
-        if (length != 0 && (pages.End.Value > _shared.MemoryBytes || !_shared.AllShared(pages)))
-        {
-            throw new GmemException("copy_from_user", Errno.EFAULT, $"{new GpaRange(address, length)} is not shared guest memory.");
         }
     }
 }

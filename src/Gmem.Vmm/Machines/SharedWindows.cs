@@ -29,6 +29,21 @@ internal sealed class SharedWindows
         return !_shared.AsSpan((int)(range.Start.Value >> Page.Shift), (int)range.Pages).Contains(false);
     }
 
+    /// <summary>Throws EFAULT unless every page that [<paramref name="address"/>, +<paramref name="length"/>) touches is shared: the host has no way to reach the rest.</summary>
+    public void RequireShared(Gpa address, ulong length)
+    {
+        if (length == 0)
+        {
+            return;
+        }
+        Gpa first = address.AlignDown(Page.Size);
+        var pages = new GpaRange(first, Page.CountPages(address.Value + length - first.Value) << Page.Shift);
+        if (pages.End.Value > MemoryBytes || !AllShared(pages))
+        {
+            throw new GmemException("copy_from_user", Errno.EFAULT, $"{new GpaRange(address, length)} is not shared guest memory: the host has no mapping of it.");
+        }
+    }
+
     /// <summary>The maximal runs inside <paramref name="range"/> whose state is <paramref name="shared"/>.</summary>
     public IReadOnlyList<GpaRange> Runs(GpaRange range, bool shared)
     {
@@ -51,7 +66,8 @@ internal sealed class SharedWindows
         return runs;
     }
 
-    private void Check(GpaRange range)
+    /// <summary>Throws EINVAL unless <paramref name="range"/> is page aligned and inside guest memory.</summary>
+    public void Check(GpaRange range)
     {
         if (!range.Start.IsPageAligned || !Page.IsAligned(range.Length) || range.End.Value > MemoryBytes || range.End < range.Start)
         {
